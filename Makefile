@@ -1,0 +1,40 @@
+# The two commands: `make run` (set up and start the service) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export FLASK_APP := app
+
+.PHONY: run test setup system-deps lint bench clean
+
+# A virtualenv with the project and its test tools, remade when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Debian packages the tests use: espeak-ng (prompt placeholders, test audio).
+system-deps:
+	@command -v espeak-ng >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; \
+	  else echo "please install espeak-ng (sudo apt-get install espeak-ng)"; exit 1; fi; }
+
+run: setup
+	set -a; [ -f .env ] && . ./.env; set +a; \
+	flask db upgrade && flask users seed-demo && honcho start web worker
+
+lint: setup
+	ruff check app tests bench
+	lint-imports
+
+test: setup system-deps lint
+	pytest
+
+bench: setup
+	python bench/webhook.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Audit: who did what, to what, when and from where."""

@@ -1,0 +1,1 @@
+"""People and access: users with roles, password login, API tokens."""

@@ -1,0 +1,89 @@
+"""Sign-in pages and bearer-token access for the JSON API."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.db import db
+from app.extensions import login_manager
+
+from . import services
+from .forms import LoginForm
+from .models import Role, User
+
+bp = Blueprint("auth", __name__)
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            target = request.args.get("next", "")
+            # Only local paths: never send a signed-in person to another site.
+            return redirect(target if target.startswith("/") and not urlsplit(target).netloc else url_for("auth.home"))
+        failed = True
+    return render_template("auth/login.html", form=form, failed=failed), (401 if failed else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("auth/home.html")
+
+
+def token_required(*roles: Role):
+    """Require ``Authorization: Bearer TOKEN`` of an active user, with one of ``roles`` if given."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+            if user is None:
+                return jsonify(error="a valid bearer token is required"), 401
+            if roles and user.role not in roles:
+                abort(403)
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
+
+
+@api.get("/me")
+@token_required()
+def me():
+    """Who the token belongs to."""
+    return jsonify(username=g.api_user.username, role=g.api_user.role.value)
+
+
+@api.errorhandler(403)
+def forbidden(_error):
+    return jsonify(error="your role may not do this"), 403
+
+
+@bp.app_context_processor
+def inject_user():
+    return {"user": current_user}

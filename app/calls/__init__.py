@@ -1,0 +1,1 @@
+"""Calls: one row per phone call, its IVR state and the path it took."""

@@ -1,0 +1,71 @@
+"""Settings from the environment, in one place. Every key is listed in ``.env.example``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Safe for a laptop, never for production: production refuses to start with any of these.
+_DEV_SECRET = "dev-only-secret-not-for-production"
+_DEV_AUTH_TOKEN = "dev-twilio-auth-token"
+_DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
+
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CALLER_HASH_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                          "PUBLIC_BASE_URL", "DATABASE_URL")
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong; the message says which and how to fix it."""
+
+
+def load_settings(environ: dict | None = None) -> dict:
+    """Read settings from ``environ`` (default: the process environment) into a plain dict."""
+    # An empty value (as copied from .env.example) means "use the default".
+    env = {key: value for key, value in (os.environ if environ is None else environ).items() if value}
+    mode = env.get("QORGAU_ENV", "development")
+    if mode not in ("development", "production", "testing"):
+        raise ConfigError(f"QORGAU_ENV must be development, production or testing, not {mode!r}")
+    if mode == "production":
+        missing = [key for key in REQUIRED_IN_PRODUCTION if not env.get(key)]
+        if missing:
+            raise ConfigError(
+                "Production mode needs these settings, see .env.example: " + ", ".join(missing)
+            )
+    instance = Path(env.get("INSTANCE_DIR", ROOT / "instance"))
+    return {
+        "QORGAU_ENV": mode,
+        "INSTANCE_DIR": str(instance),
+        "SECRET_KEY": env.get("SECRET_KEY", _DEV_SECRET),
+        "CALLER_HASH_KEY": env.get("CALLER_HASH_KEY", _DEV_SECRET + "-caller-hash"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", _DEV_ACCOUNT_SID),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", _DEV_AUTH_TOKEN),
+        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", "https://api.twilio.com").rstrip("/"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "IVR_FLOW": env.get("IVR_FLOW", "helpline-111"),
+        "IVR_FLOWS_DIR": env.get("IVR_FLOWS_DIR", str(ROOT / "ivr_flows")),
+        "AUDIO_DIR": env.get("AUDIO_DIR", str(ROOT / "audio")),
+        # Languages Twilio can <Say>, with its language code and voice; Kazakh has none.
+        "SAY_VOICES": {"ru": ("ru-RU", env.get("SAY_VOICE_RU", "Polly.Tatyana"))},
+        "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "TESTING": mode == "testing",
+    }
+
+
+def _database_url(url: str | None, instance: Path) -> str:
+    if not url:
+        return f"sqlite:///{instance / 'qorgau.db'}"
+    if url.startswith("postgres://"):  # Heroku-style URLs name the old dialect
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def is_dev_default(settings: dict, key: str) -> bool:
+    """True when ``key`` still holds its development default (so start-up can say so)."""
+    return settings.get(key) in (_DEV_SECRET, _DEV_AUTH_TOKEN, _DEV_ACCOUNT_SID, _DEV_SECRET + "-caller-hash")

@@ -1,0 +1,22 @@
+"""Caller privacy rules: a phone number is reduced to a keyed hash before anything keeps it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+# What Twilio and carriers send when the caller withheld the number.
+_WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "+266696687", "+7378742833"}
+
+
+def caller_key(number: str | None, secret: str) -> str | None:
+    """HMAC-SHA256 of the caller's digits: links repeat callers, reveals nothing without the secret.
+
+    Returns None for withheld numbers, so anonymous callers are never linked to each other.
+    """
+    if number is None or number.strip().lower() in _WITHHELD:
+        return None
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if not digits:
+        return None
+    return hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,68 @@
+"""Vocabularies shared by the whole service: languages, priorities, categories, call lifecycle."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+# Twilio ends every call after at most four hours (the longest <Dial> timeLimit).
+MAX_CALL_LENGTH = timedelta(hours=4)
+
+
+class Language(StrEnum):
+    """A language the helpline serves callers in."""
+
+    KK = "kk"  # Kazakh: Twilio has no voice for it, so every prompt needs audio
+    RU = "ru"  # Russian: Twilio <Say> voices exist, audio is optional
+
+
+class Priority(StrEnum):
+    """How soon a waiting caller must be answered; lower rank is answered first."""
+
+    URGENT = "urgent"  # cannot talk freely or in danger now
+    CHILD = "child"  # a child or teenager
+    STANDARD = "standard"  # everyone else
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.URGENT: 0, Priority.CHILD: 1, Priority.STANDARD: 2}
+
+
+class CallStatus(StrEnum):
+    """Twilio's call lifecycle, as reported by status callbacks."""
+
+    QUEUED = "queued"  # accepted by Twilio, not yet ringing
+    RINGING = "ringing"  # ringing at our number
+    IN_PROGRESS = "in-progress"  # answered: the IVR is running or the caller is talking
+    COMPLETED = "completed"  # ended normally
+    BUSY = "busy"  # the line was busy
+    FAILED = "failed"  # Twilio could not connect the call
+    NO_ANSWER = "no-answer"  # nobody answered
+    CANCELED = "canceled"  # hung up before it was answered
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+    @property
+    def rank(self) -> int:
+        """Order in the lifecycle; a callback never moves a call backwards."""
+        return 2 if self.is_final else _STATUS_RANK[self]
+
+
+_STATUS_RANK = {CallStatus.QUEUED: 0, CallStatus.RINGING: 0, CallStatus.IN_PROGRESS: 1}
+FINAL_STATUSES = frozenset(
+    {CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.FAILED, CallStatus.NO_ANSWER, CallStatus.CANCELED}
+)
+
+
+class IvrOutcome(StrEnum):
+    """Where a caller's walk through the IVR ended."""
+
+    IN_IVR = "in_ivr"  # still in the menus (or hung up there)
+    ENQUEUED = "enqueued"  # waiting for (or talking to) an operator
+    VOICE_MESSAGE = "voice_message"  # left a voice message
+    HUNG_UP = "hung_up"  # the flow itself ended the call (after information, say)

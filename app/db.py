@@ -1,0 +1,63 @@
+"""The database handle and column types shared by every domain's models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum as PyEnum
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, registry
+
+# Stable constraint names, so Alembic's batch mode can alter SQLite tables.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored and returned in UTC, also on SQLite (which keeps no time zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: use utcnow()")
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def enum_column(enum: type[PyEnum], length: int = 16) -> Enum:
+    """Store an enum by its value as a checked string (portable across SQLite and PostgreSQL)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda e: [member.value for member in e],
+        name=enum.__name__.lower(),
+    )
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING), type_annotation_map={datetime: UTCDateTime()}
+    )
+
+
+db = SQLAlchemy(model_class=Base)

@@ -1,0 +1,1 @@
+"""IVR: loading flows from ``ivr_flows/``, prompt audio, and stepping calls through a flow."""

@@ -1,0 +1,31 @@
+"""Alembic environment: runs inside the Flask app, on its engine; batch mode so SQLite can ALTER."""
+
+from alembic import context
+from flask import current_app
+
+from app.db import db
+from app.models import import_all
+
+import_all()
+target_metadata = db.metadata
+
+
+def run_migrations_online() -> None:
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    context.configure(url=current_app.config["SQLALCHEMY_DATABASE_URI"], target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()

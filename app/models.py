@@ -1,0 +1,9 @@
+"""Every domain's models, imported in one place for Alembic and the test suite."""
+
+
+def import_all() -> None:
+    """Register every model on the shared metadata."""
+    from app.audit import models as _audit  # noqa: F401
+    from app.auth import models as _auth  # noqa: F401
+    from app.calls import models as _calls  # noqa: F401
+    from app.recordings import models as _recordings  # noqa: F401

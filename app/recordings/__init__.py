@@ -1,0 +1,1 @@
+"""Recordings: voice messages and conversation recordings announced by Twilio."""

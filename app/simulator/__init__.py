@@ -1,0 +1,1 @@
+"""The built-in call simulator: plays Twilio's side of a call against this server, offline."""

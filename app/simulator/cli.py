@@ -1,0 +1,68 @@
+"""``flask simulate``: call 111 without a Twilio account, in-process or against a running server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .engine import AppTransport, CallSimulator, HttpTransport, ScriptedCaller
+
+
+class PromptingCaller:
+    """Asks the person at the terminal what to press."""
+
+    def keys(self):
+        answer = click.prompt("  keys (Enter = stay silent, q = hang up)", default="", show_default=False)
+        return None if answer.strip().lower() == "q" else answer.strip()
+
+    def speaks(self):
+        answer = click.prompt("  speak a message? [y = speak, n = stay silent, q = hang up]", default="y")
+        return None if answer.strip().lower() == "q" else answer.strip().lower().startswith("y")
+
+
+def prompt_texts(flows: dict) -> callable:
+    """Map a prompt audio URL back to its text, so the terminal shows what the caller hears."""
+    texts = {}
+    for flow in flows.values():
+        for prompt, by_language in flow.prompts.items():
+            for language, text in by_language.items():
+                texts[(language, prompt)] = text
+
+    def describe(url: str) -> str | None:
+        parts = Path(urlsplit(url).path).parts
+        if len(parts) >= 4 and parts[-4:-2] == ("audio", "prompts")[-2:] or "prompts" in parts:
+            return texts.get((parts[-2], Path(parts[-1]).stem))
+        return None
+
+    return describe
+
+
+@click.command("simulate")
+@click.option("--digits", help="Keys for each menu, space-separated; '-' = silence. Omit to be asked.")
+@click.option("--url", "target", help="A running server (e.g. http://127.0.0.1:5000); default: in-process.")
+@click.option("--from", "from_number", default="+77011234567", show_default=True, help="Caller's number.")
+@click.option("--wait-rounds", default=2, show_default=True, help="Rounds of hold music before hanging up.")
+@with_appcontext
+def simulate(digits: str | None, target: str | None, from_number: str, wait_rounds: int) -> None:
+    """Call 111 as Twilio would: signed webhooks, TwiML followed, what the caller hears printed."""
+    config = current_app.config
+    public = config["PUBLIC_BASE_URL"]
+    transport = HttpTransport(public, target) if target else AppTransport(current_app)
+    simulator = CallSimulator(
+        transport, public, config["TWILIO_AUTH_TOKEN"], config["TWILIO_ACCOUNT_SID"],
+        api_base=config["TWILIO_API_BASE_URL"], wait_rounds=wait_rounds,
+        describe=prompt_texts(current_app.extensions["qorgau.flows"]), on_heard=click.echo,
+    )
+    caller = ScriptedCaller(digits.split()) if digits is not None else PromptingCaller()
+    result = simulator.call(caller, from_number=from_number)
+    click.echo(f"call {result.call_sid} ended ({result.ended_by}); queue: {result.queue_result or '-'}; "
+               f"{len(result.exchanges)} requests")
+    for problem in result.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if result.problems:
+        sys.exit(1)

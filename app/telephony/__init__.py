@@ -1,0 +1,1 @@
+"""The Twilio adapter: signed webhooks in, TwiML out, and the REST gateway."""

@@ -1,0 +1,95 @@
+"""Rendering the IVR's actions as TwiML with twilio's builders.
+
+A prompt with an audio file is ``<Play>``ed; otherwise it is ``<Say>``d in a Twilio voice for its
+language (Russian only: Twilio has no Kazakh voice, which is why flow checks demand Kazakh audio).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
+from flask import current_app
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from app.core import ivr
+from app.core.flow import Flow
+from app.ivr.services import prompt_library
+
+
+def absolute(path: str, **query) -> str:
+    url = current_app.config["PUBLIC_BASE_URL"] + path
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def add_prompt(target: VoiceResponse | Gather, flow: Flow, speak: ivr.Speak) -> None:
+    """Add one prompt: recorded audio if present, else the language's Twilio voice."""
+    audio = prompt_library().find(speak.language, speak.prompt)
+    if audio is not None:
+        target.play(absolute(f"/audio/prompts/{speak.language}/{audio.name}"))
+        return
+    language, voice = current_app.config["SAY_VOICES"][speak.language]
+    target.say(flow.prompts[speak.prompt][speak.language], voice=voice, language=language)
+
+
+def render(flow: Flow, actions: Iterable[ivr.Action], seq: int) -> str:
+    """TwiML for a step; every callback URL carries ``seq`` so repeats are recognised."""
+    response = VoiceResponse()
+    step_url = absolute("/voice/step", s=seq)
+    for action in actions:
+        if isinstance(action, ivr.Speak):
+            add_prompt(response, flow, action)
+        elif isinstance(action, ivr.Collect):
+            gather = Gather(
+                input="dtmf",
+                num_digits=action.num_digits,
+                timeout=action.timeout,
+                action=step_url,
+                method="POST",
+                action_on_empty_result=True,
+            )
+            for speak in action.prompts:
+                add_prompt(gather, flow, speak)
+            response.append(gather)
+        elif isinstance(action, ivr.RecordMessage):
+            response.record(
+                action=step_url,
+                method="POST",
+                max_length=action.max_length,
+                timeout=action.timeout,
+                finish_on_key="#",
+                play_beep=True,
+                recording_status_callback=absolute("/voice/recording"),
+                recording_status_callback_method="POST",
+                recording_status_callback_event="completed",
+            )
+            # Twilio skips the action when nothing was recorded and goes on with the next verb.
+            response.redirect(absolute("/voice/step", s=seq, silence=1), method="POST")
+        elif isinstance(action, ivr.Enqueue):
+            response.enqueue(
+                action.queue,
+                wait_url=absolute("/voice/wait"),
+                wait_url_method="POST",
+                action=absolute("/voice/queue-exit"),
+                method="POST",
+            )
+        elif isinstance(action, ivr.Hangup):
+            response.hangup()
+    return str(response)
+
+
+def render_wait(flow: Flow, speak: ivr.Speak | None) -> str:
+    """One round of the queue's wait loop (Twilio requests it again when it ends)."""
+    response = VoiceResponse()
+    if speak is not None:
+        add_prompt(response, flow, speak)
+    hold = prompt_library().hold_music()
+    if hold is not None:
+        response.play(absolute("/audio/hold/hold.wav"))
+    else:
+        response.pause(length=10)
+    return str(response)
+
+
+def empty() -> str:
+    return str(VoiceResponse())

@@ -1,0 +1,117 @@
+"""Twilio's webhooks.
+
+Each one: signature checked, form turned into an event, service called, TwiML answered.
+Repeats are idempotent (see ``app.ivr.services``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+
+from app.calls import services as calls
+from app.core import ivr
+from app.ivr import services as ivr_service
+from app.recordings import services as recordings
+
+from . import twiml
+from .signature import twilio_signed
+
+voice = Blueprint("voice", __name__, url_prefix="/voice")
+audio = Blueprint("audio", __name__, url_prefix="/audio")
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def _render(call, result: ivr.Step) -> str:
+    return twiml.render(ivr_service.flow_for(call), result.actions, call.seq)
+
+
+def _event_from_form() -> ivr.Event:
+    form = request.form
+    if form.get("RecordingSid"):
+        return ivr.Recorded(form["RecordingSid"])
+    if request.args.get("silence"):
+        return ivr.NoInput()
+    return ivr.Keys(form.get("Digits", ""))
+
+
+@voice.post("/incoming")
+@twilio_signed
+def incoming():
+    """'A call comes in': start the flow (or replay the answer to a repeated delivery)."""
+    form = request.form
+    call_sid = form.get("CallSid") or abort(400, "CallSid missing")
+    return _xml(ivr_service.begin_call(call_sid, form.get("From"), form.get("CallStatus"), _render))
+
+
+@voice.post("/step")
+@twilio_signed
+def step():
+    """The caller answered a <Gather> or finished a <Record>."""
+    seq = request.args.get("s", type=int)
+    call_sid = request.form.get("CallSid")
+    if seq is None or not call_sid:
+        abort(400, "s and CallSid are required")
+    body = ivr_service.advance_call(call_sid, seq, _event_from_form(), request.form.get("CallStatus"), _render)
+    if body is None:  # we never saw this call start: begin it rather than hang up on the caller
+        body = ivr_service.begin_call(call_sid, request.form.get("From"), request.form.get("CallStatus"), _render)
+    return _xml(body)
+
+
+@voice.post("/wait")
+@twilio_signed
+def wait():
+    """The queue's wait loop: the waiting prompt in the caller's language, then hold music."""
+    call = calls.find_call(request.form.get("CallSid", ""))
+    flow = ivr_service.flow_for(call)
+    speak = None
+    if call is not None and call.language:
+        node = flow.nodes.get(call.ivr_state.get("node"))
+        if node is not None and node.wait_prompt:
+            speak = ivr.Speak(node.wait_prompt, call.language)
+    return _xml(twiml.render_wait(flow, speak))
+
+
+@voice.post("/queue-exit")
+@twilio_signed
+def queue_exit():
+    """<Enqueue action>: the caller left the queue (bridged, hung up, or an error)."""
+    calls.record_queue_exit(request.form.get("CallSid", ""), request.form.get("QueueResult"))
+    return _xml(twiml.empty())
+
+
+@voice.post("/status")
+@twilio_signed
+def status():
+    """'Call status changes': move the call along its lifecycle."""
+    form = request.form
+    calls.record_status(form.get("CallSid", ""), form.get("CallStatus"), form.get("CallDuration"))
+    return _xml(twiml.empty())
+
+
+@voice.post("/recording")
+@twilio_signed
+def recording():
+    """recordingStatusCallback: a voice message or conversation recording is ready at Twilio."""
+    form = request.form
+    recordings.register(
+        call_sid=form.get("CallSid", ""),
+        recording_sid=form.get("RecordingSid") or abort(400, "RecordingSid missing"),
+        media_url=form.get("RecordingUrl", ""),
+        status=form.get("RecordingStatus", ""),
+        duration=form.get("RecordingDuration"),
+        channels=form.get("RecordingChannels"),
+    )
+    return _xml(twiml.empty())
+
+
+@audio.get("/<any(prompts, hold):kind>/<path:filename>")
+def audio_file(kind: str, filename: str):
+    """Prompt audio and hold music for Twilio's <Play> (public content: no caller data here)."""
+    if not filename.endswith((".wav", ".mp3")):
+        abort(404)
+    return send_from_directory(Path(current_app.config["AUDIO_DIR"]) / kind, filename, max_age=3600)

@@ -1,0 +1,139 @@
+"""Shared fixtures for the whole suite.
+
+An app on a migrated database (SQLite by default, PostgreSQL when DATABASE_URL or TEST_DATABASE_URL
+says so), its client and CLI runner, a session, a live HTTP server and the call simulator.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.db import db
+from app.simulator.engine import AppTransport, CallSimulator, HttpTransport, ScriptedCaller
+
+PUBLIC_BASE_URL = "https://qorgau.example.org"
+AUTH_TOKEN = "test-auth-token-5f0c"
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'qorgau-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def base_config(tmp_path_factory) -> dict:
+    """Settings every test app shares; the database is migrated once per run, from empty."""
+    from app.config import _database_url
+
+    instance = tmp_path_factory.mktemp("instance")
+    config = {
+        "QORGAU_ENV": "testing",
+        "TESTING": True,
+        "INSTANCE_DIR": str(instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(database_url(tmp_path_factory), Path(instance)),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "SECRET_KEY": "test-secret",
+        "CALLER_HASH_KEY": "test-caller-hash-key",
+        "WTF_CSRF_ENABLED": True,
+    }
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        from alembic import command
+
+        from app.cli import alembic_config
+
+        command.upgrade(alembic_config(), "head")
+        db.engine.dispose()
+    return config
+
+
+@pytest.fixture
+def make_app(base_config):
+    """Build an app with extra settings; every table is emptied afterwards."""
+    made = []
+
+    def factory(**overrides):
+        app = create_app({**base_config, **overrides})
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as connection:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free loopback port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def _simulator(transport) -> CallSimulator:
+    return CallSimulator(transport, PUBLIC_BASE_URL, AUTH_TOKEN, ACCOUNT_SID)
+
+
+@pytest.fixture
+def simulator(app) -> CallSimulator:
+    """Twilio's side of calls, delivered in-process."""
+    return _simulator(AppTransport(app))
+
+
+@pytest.fixture
+def http_simulator(live_server) -> CallSimulator:
+    """Twilio's side of calls, over real HTTP to the live server."""
+    return _simulator(HttpTransport(PUBLIC_BASE_URL, live_server))
+
+
+@pytest.fixture
+def call(simulator):
+    """Place a call with a script of keys: ``call("2 1")``."""
+
+    def place(script: str = "", **kwargs):
+        return simulator.call(ScriptedCaller(script.split()), **kwargs)
+
+    return place

@@ -28,11 +28,7 @@ def load_settings(environ: dict | None = None) -> dict:
     if mode not in ("development", "production", "testing"):
         raise ConfigError(f"QORGAU_ENV must be development, production or testing, not {mode!r}")
     if mode == "production":
-        missing = [key for key in REQUIRED_IN_PRODUCTION if not env.get(key)]
-        if missing:
-            raise ConfigError(
-                "Production mode needs these settings, see .env.example: " + ", ".join(missing)
-            )
+        _check_production(env)
     instance = Path(env.get("INSTANCE_DIR", ROOT / "instance"))
     return {
         "QORGAU_ENV": mode,
@@ -54,6 +50,19 @@ def load_settings(environ: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "TESTING": mode == "testing",
     }
+
+
+def _check_production(env: dict) -> None:
+    missing = [key for key in REQUIRED_IN_PRODUCTION if not env.get(key)]
+    if missing:
+        raise ConfigError("Production mode needs these settings, see .env.example: " + ", ".join(missing))
+    copied = [key for key in REQUIRED_IN_PRODUCTION if is_dev_default(env, key)]
+    if copied:
+        raise ConfigError("Production mode refuses the development defaults of: " + ", ".join(copied))
+    if not env["PUBLIC_BASE_URL"].startswith("https://"):
+        # Callers' details cross it: TLS only, and session cookies are Secure only for https (this also
+        # catches the development value copied from .env.example, which Twilio cannot reach).
+        raise ConfigError(f"PUBLIC_BASE_URL must be the public https:// address, not {env['PUBLIC_BASE_URL']!r}")
 
 
 def _database_url(url: str | None, instance: Path) -> str:

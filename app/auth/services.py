@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -16,6 +17,7 @@ from .models import ApiToken, Role, User
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+MAX_USERNAME_LENGTH = 64  # users.username is String(64)
 
 
 class AuthError(ValueError):
@@ -27,6 +29,8 @@ def create_user(username: str, role: str, password: str, *, by: str = "cli") -> 
     username = username.strip()
     if not username:
         raise AuthError("username must not be empty")
+    if len(username) > MAX_USERNAME_LENGTH:
+        raise AuthError(f"username must have at most {MAX_USERNAME_LENGTH} characters")
     try:
         role_value = Role(role)
     except ValueError:
@@ -50,14 +54,14 @@ def find_user(username: str) -> User | None:
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user with this password, or None. Audits success and failure."""
     user = find_user(username)
-    ok = False
-    if user is not None and user.active:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerifyMismatchError, InvalidHashError):
-            ok = False
-        if ok and _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+    usable = user is not None and user.active
+    # Verify against a stand-in hash for unknown or inactive users, so the time taken does not tell.
+    try:
+        ok = _hasher.verify(user.password_hash if usable else _stand_in_hash(), password) and usable
+    except (VerifyMismatchError, InvalidHashError):
+        ok = False
+    if ok and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
     audit.record("auth.login" if ok else "auth.login_failed", actor=user if ok else None,
                  actor_label=username[:64], target_type="user", target_id=user.id if user else None)
     db.session.commit()
@@ -84,6 +88,11 @@ def user_for_token(token: str) -> User | None:
     api_token.last_used_at = utcnow()
     db.session.commit()
     return api_token.user
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _digest(token: str) -> str:

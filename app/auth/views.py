@@ -24,6 +24,14 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
+def _local_path(target: str) -> str | None:
+    """``target`` if it is a path on this site, else None (browsers read ``//x`` and ``/\\x`` as hosts)."""
+    if not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -32,9 +40,8 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user)
-            target = request.args.get("next", "")
             # Only local paths: never send a signed-in person to another site.
-            return redirect(target if target.startswith("/") and not urlsplit(target).netloc else url_for("auth.home"))
+            return redirect(_local_path(request.args.get("next", "")) or url_for("auth.home"))
         failed = True
     return render_template("auth/login.html", form=form, failed=failed), (401 if failed else 200)
 
@@ -61,7 +68,7 @@ def token_required(*roles: Role):
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
             if user is None:
-                return jsonify(error="a valid bearer token is required"), 401
+                return jsonify(error="a valid bearer token is required"), 401, {"WWW-Authenticate": "Bearer"}
             if roles and user.role not in roles:
                 abort(403)
             g.api_user = user

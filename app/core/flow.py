@@ -142,7 +142,11 @@ class _Parser:
         if unknown:
             self.error(node_id, f"unknown keys {sorted(unknown)} for a {node_type.value} node")
         options: dict[str, Transition] = {}
-        for key, value in (raw.get("options") or {}).items():
+        raw_options = raw.get("options") or {}
+        if not isinstance(raw_options, Mapping):
+            self.error(node_id, "options must map phone keys to node ids")
+            raw_options = {}
+        for key, value in raw_options.items():
             key = str(key)
             if not key or set(key) - DIGITS:
                 self.error(node_id, f"option {key!r} is not a phone key")
@@ -155,7 +159,9 @@ class _Parser:
             self.error(node_id, f"unknown priority {raw.get('priority')!r}")
             priority = Priority.STANDARD
         numbers = {}
-        for key, default in (("timeout", 6), ("retries", 2), ("max_length", 120)):
+        # A silent recording goes straight on (on_no_input) unless the flow asks to repeat the prompt.
+        retries = 0 if node_type is NodeType.RECORD else 2
+        for key, default in (("timeout", 6), ("retries", retries), ("max_length", 120)):
             value = raw.get(key, default)
             if not isinstance(value, int) or value < 0 or (key != "retries" and value == 0):
                 self.error(node_id, f"{key} must be a positive whole number")
@@ -182,7 +188,7 @@ _ALLOWED_KEYS = {
     NodeType.MENU: _COMMON
     | {"options", "timeout", "retries", "on_no_input", "on_invalid", "invalid_prompt"},
     NodeType.MESSAGE: _COMMON | {"next"},
-    NodeType.RECORD: _COMMON | {"next", "max_length", "timeout", "on_no_input"},
+    NodeType.RECORD: _COMMON | {"next", "max_length", "timeout", "retries", "on_no_input"},
     NodeType.QUEUE: _COMMON | {"priority", "category", "wait_prompt"},
     NodeType.HANGUP: _COMMON,
 }
@@ -199,6 +205,8 @@ def parse_flow(data: object, source: str) -> Flow:
     for key in ("id", "start", "fallback", "queue", "languages", "nodes", "prompts"):
         if not data.get(key):
             parser.error(None, f"missing required key {key!r}")
+    if isinstance(data.get("languages"), str):
+        parser.error(None, "'languages' must be a list, e.g. [kk, ru]")
     languages = tuple(str(lang) for lang in data.get("languages") or ())
     nodes = {}
     raw_nodes = data.get("nodes") or {}
@@ -210,7 +218,11 @@ def parse_flow(data: object, source: str) -> Flow:
         if node:
             nodes[node.id] = node
     prompts: dict[str, dict[str, str]] = {}
-    for prompt_id, texts in (data.get("prompts") or {}).items():
+    raw_prompts = data.get("prompts") or {}
+    if not isinstance(raw_prompts, Mapping):
+        parser.error(None, "'prompts' must be a mapping of prompt id to texts")
+        raw_prompts = {}
+    for prompt_id, texts in raw_prompts.items():
         if not isinstance(texts, Mapping):
             parser.error(None, f"prompt {prompt_id!r} must map language to text")
             continue
@@ -292,8 +304,11 @@ def _check_prompt(flow, node_id, prompt, has_audio, without_voice, error) -> Non
 
 def _successors(node: Node, flow: Flow) -> list[str]:
     found = [t.target for t in node.transitions()]
-    if node.type is NodeType.MENU or node.type is NodeType.RECORD:
-        found.append(flow.fallback)  # too many misses lead to the fallback
+    # Too many misses lead to the fallback, unless the node itself says where they go.
+    if node.type is NodeType.MENU and not (node.on_no_input and node.on_invalid):
+        found.append(flow.fallback)
+    if node.type is NodeType.RECORD and not node.on_no_input:
+        found.append(flow.fallback)
     return [target for target in found if target in flow.nodes]
 
 
@@ -321,6 +336,9 @@ def _can_exit(flow: Flow) -> set[str]:
     return exits
 
 
+_ENTRY = "__start__"  # the diagrams' entry marker; not "start", which is a likely node id
+
+
 def to_mermaid(flow: Flow) -> str:
     """Draw the flow as a Mermaid flowchart: keys on edges, terminal nodes rounded."""
     shapes = {
@@ -339,7 +357,7 @@ def to_mermaid(flow: Flow) -> str:
         lines.append(f'    {node.id}{left}"{label}"{right}')
     for node_id, label, target in _edges(flow):
         lines.append(f'    {node_id} -->|"{label}"| {target}')
-    lines.append(f'    start((start)) --> {flow.start}')
+    lines.append(f"    {_ENTRY}((start)) --> {flow.start}")
     return "\n".join(lines) + "\n"
 
 
@@ -348,7 +366,7 @@ def to_dot(flow: Flow) -> str:
     shapes = {NodeType.MENU: "diamond", NodeType.MESSAGE: "box", NodeType.RECORD: "parallelogram",
               NodeType.QUEUE: "doubleoctagon", NodeType.HANGUP: "octagon"}
     lines = [f'digraph "{flow.id}" {{', "  rankdir=TB;", '  node [fontname="sans-serif"];',
-             '  start [shape=circle, label="start"];', f'  start -> "{flow.start}";']
+             f'  "{_ENTRY}" [shape=circle, label="start"];', f'  "{_ENTRY}" -> "{flow.start}";']
     for node in flow.nodes.values():
         label = f"{node.id}\\n{node.type.value}"
         if node.type is NodeType.QUEUE:

@@ -137,6 +137,8 @@ def step(flow: Flow, state: IvrState, event: Event) -> Step:
     node = flow.nodes.get(state.node)
     if node is None:  # the flow changed under a live call: send the caller to an operator
         return _enter(flow, state, flow.fallback_transition(), ())
+    if node.type is NodeType.MESSAGE:  # only after a flow change (callers never wait at one): go on
+        return _enter(flow, state, Transition(node.id), ())
     if node.type in TERMINAL_TYPES:  # a repeated request after the IVR ended
         return Step(state, _node_actions(flow, state, node))
     if node.type is NodeType.MENU:

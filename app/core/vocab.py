@@ -66,3 +66,24 @@ class IvrOutcome(StrEnum):
     ENQUEUED = "enqueued"  # waiting for (or talking to) an operator
     VOICE_MESSAGE = "voice_message"  # left a voice message
     HUNG_UP = "hung_up"  # the flow itself ended the call (after information, say)
+
+
+class Speaker(StrEnum):
+    """Whose voice a transcript holds."""
+
+    CALLER = "caller"  # the caller's channel of a conversation
+    OPERATOR = "operator"  # the operator's channel of a conversation
+    VOICE_MESSAGE = "voice_message"  # a message the caller left in the IVR
+
+
+class RecordingSource(StrEnum):
+    """How a recording came to be."""
+
+    VOICE_MESSAGE = "voice_message"  # <Record> in the IVR: the caller alone, one channel
+    CONVERSATION = "conversation"  # caller and operator, two channels (caller first)
+
+    def speakers(self, channels: int) -> tuple[Speaker, ...]:
+        """The speaker of each channel, in channel order."""
+        if self is RecordingSource.VOICE_MESSAGE:
+            return (Speaker.VOICE_MESSAGE,) * channels
+        return (Speaker.CALLER, Speaker.OPERATOR)[:channels] if channels > 1 else (Speaker.CALLER,)

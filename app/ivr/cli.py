@@ -148,7 +148,7 @@ def synth(all_languages: bool, force: bool) -> None:
     library.save_placeholders(manifest)
     if library.hold_music() is None:
         make_hold_music(library.root / "hold" / "hold.wav")
-        click.echo("made hold music audio/hold/hold.wav")
+        click.echo(f"made hold music {library.root / 'hold' / 'hold.wav'}")
     click.echo(f"{made} placeholder(s) made; replace them with real recordings of the same name.")
 
 
@@ -157,10 +157,12 @@ def synthesize(espeak: str, voice: str, text: str, target: Path) -> None:
     from pydub import AudioSegment
 
     target.parent.mkdir(parents=True, exist_ok=True)
+    # pydub leaves files it opens by name unclosed: hand it open files and close them here.
     with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
         subprocess.run([espeak, "-v", voice, "-s", "150", "-w", raw.name, text], check=True, capture_output=True)
-        audio = AudioSegment.from_wav(raw.name)
-    audio.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2).export(target, format="wav")
+        audio = AudioSegment.from_wav(raw)
+    with target.open("wb") as out:
+        audio.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2).export(out, format="wav")
 
 
 def make_hold_music(target: Path) -> None:
@@ -176,4 +178,5 @@ def make_hold_music(target: Path) -> None:
             tone = tone.overlay(Sine(frequency, sample_rate=SAMPLE_RATE).to_audio_segment(2500, volume=-24))
         music += tone.fade_in(400).fade_out(600)
     target.parent.mkdir(parents=True, exist_ok=True)
-    music.set_channels(1).set_sample_width(2).export(target, format="wav")
+    with target.open("wb") as out:
+        music.set_channels(1).set_sample_width(2).export(out, format="wav")

@@ -62,10 +62,12 @@ class AppTransport:
 
     def send(self, method, url, params, headers):
         parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        query = parts.query
+        if method == "GET" and params:  # appended to the URL's own query, as Twilio signs it (_with_query)
+            query = f"{query}&{urlencode(params)}" if query else urlencode(params)
+        path = parts.path + (f"?{query}" if query else "")
         response = self.client.open(path, method=method, data=params if method == "POST" else None,
-                                    query_string=params if method == "GET" else None, headers=headers,
-                                    base_url=f"{parts.scheme}://{parts.netloc}")
+                                    headers=headers, base_url=f"{parts.scheme}://{parts.netloc}")
         try:
             return Reply(response.status_code, response.headers.get("Content-Type", ""), response.get_data())
         finally:

@@ -10,7 +10,8 @@ from xml.etree import ElementTree
 MAX_BYTES = 64 * 1024
 CONTENT_TYPES = ("text/xml", "application/xml")
 
-_RECORDING_CALLBACK = {"recordingStatusCallback", "recordingStatusCallbackMethod", "recordingStatusCallbackEvent"}
+_RECORDING_CALLBACK = {"recordingStatusCallback", "recordingStatusCallbackMethod", "recordingStatusCallbackEvent",
+                       "recordingConfigurationId"}
 _STATUS_CALLBACK = {"statusCallback", "statusCallbackMethod", "statusCallbackEvent"}
 
 # element -> (allowed attributes, allowed children)
@@ -21,8 +22,8 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
                                             "say-as", "sub", "w"}),
     "Play": ({"loop", "digits"}, set()),
     "Pause": ({"length"}, set()),
-    "Gather": ({"action", "method", "timeout", "finishOnKey", "numDigits", "input", "speechTimeout", "hints",
-                "language", "partialResultCallback", "partialResultCallbackMethod", "profanityFilter",
+    "Gather": ({"action", "method", "timeout", "finishOnKey", "numDigits", "input", "speechTimeout", "maxSpeechTime",
+                "hints", "language", "partialResultCallback", "partialResultCallbackMethod", "profanityFilter",
                 "speechModel", "enhanced", "actionOnEmptyResult", "bargeIn", "debug", "dtmfDetection"},
                {"Say", "Play", "Pause"}),
     "Record": ({"action", "method", "timeout", "finishOnKey", "maxLength", "playBeep", "trim", "transcribe",
@@ -34,8 +35,8 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "Leave": (set(), set()),
     "Reject": ({"reason"}, set()),
     "Dial": ({"action", "method", "timeout", "hangupOnStar", "timeLimit", "callerId", "record", "trim",
-              "answerOnBridge", "ringTone", "recordingTrack", "sequential", "referUrl", "referMethod"}
-             | _RECORDING_CALLBACK,
+              "answerOnBridge", "ringTone", "recordingTrack", "sequential", "referUrl", "referMethod", "events",
+              "passports"} | _RECORDING_CALLBACK,
              {"Client", "Conference", "Number", "Queue", "Sim", "Sip", "Application"}),
     "Conference": ({"muted", "beep", "startConferenceOnEnter", "endConferenceOnExit", "waitUrl", "waitMethod",
                     "maxParticipants", "record", "region", "coach", "trim", "eventCallbackUrl",
@@ -47,14 +48,17 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "Queue": ({"url", "method", "reservationSid", "postWorkActivitySid"}, set()),
 }
 # Elements that carry text (a URL, a queue name, words to say...).
-TEXT = {"Say", "Play", "Redirect", "Enqueue", "Number", "Client", "Conference", "Queue", "Identity", "Task"}
+TEXT = {"Say", "Play", "Redirect", "Enqueue", "Dial", "Number", "Client", "Conference", "Queue", "Identity", "Task"}
 
 _METHODS = {"GET", "POST"}
 _BOOLEANS = {"true", "false"}
-_POSITIVE_INTS = {"numDigits", "maxLength", "length", "loop", "timeLimit", "maxQueueSize", "maxParticipants"}
+_POSITIVE_INTS = {"numDigits", "maxLength", "length", "loop", "timeLimit", "maxQueueSize", "maxParticipants",
+                  "maxSpeechTime"}
 _INTS = {"timeout"}
-_BOOL_ATTRS = {"actionOnEmptyResult", "playBeep", "transcribe", "hangupOnStar", "answerOnBridge", "muted", "beep",
-               "startConferenceOnEnter", "endConferenceOnExit", "coach", "bargeIn", "profanityFilter"}
+# (Conference's coach is the CallSid of the participant to coach, not a flag.)
+_BOOL_ATTRS = {"actionOnEmptyResult", "playBeep", "transcribe", "hangupOnStar", "answerOnBridge", "muted",
+               "startConferenceOnEnter", "endConferenceOnExit", "bargeIn", "profanityFilter"}
+_CHOICES = {"beep": {"true", "false", "onEnter", "onExit"}}
 _METHOD_ATTRS = {"method", "waitUrlMethod", "waitMethod", "recordingStatusCallbackMethod",
                  "statusCallbackMethod", "partialResultCallbackMethod", "referMethod"}
 
@@ -94,6 +98,8 @@ def _check(element: ElementTree.Element, problems: list[str], where: str) -> Non
             problems.append(f"{where}: {name}={value!r} is not GET or POST")
         elif name in _BOOL_ATTRS and value not in _BOOLEANS:
             problems.append(f"{where}: {name}={value!r} is not true or false")
+        elif name in _CHOICES and value not in _CHOICES[name]:
+            problems.append(f"{where}: {name}={value!r} is not one of {sorted(_CHOICES[name])}")
         elif name in _POSITIVE_INTS and not (value.isdigit() and (int(value) > 0 or name == "loop")):
             problems.append(f"{where}: {name}={value!r} is not a positive whole number")
         elif name in _INTS and not value.isdigit():

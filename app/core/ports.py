@@ -1,0 +1,27 @@
+"""Interfaces of the outside systems the services use; implementations are wired in ``create_app``."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class GatewayError(RuntimeError):
+    """Twilio's REST API refused or could not be reached (after retries where retrying makes sense)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+
+class TelephonyGateway(Protocol):
+    """What the helpline asks of Twilio's REST API."""
+
+    def fetch_recording(self, recording_sid: str) -> bytes:
+        """The recording's audio as WAV (all channels)."""
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete Twilio's copy; deleting one already gone is not an error."""

@@ -1,0 +1,106 @@
+"""A stand-in for Twilio's REST API (the parts the helpline uses), for development and tests.
+
+It keeps recordings as files in a folder, answers as Twilio does (Basic auth, JSON errors with
+Twilio's codes, 204 on delete) and logs every request so tests can check them against Twilio's spec.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+API = "/2010-04-01/Accounts/<account_sid>"
+_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+
+
+class TwilioStandIn:
+    """State of the stand-in: stored recordings, the request log and injected faults."""
+
+    def __init__(self, storage: Path, account_sid: str, auth_token: str):
+        self.storage = Path(storage)
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.requests: list[dict] = []  # every request, in order (method, path, form, authorised)
+        self.faults: list[int] = []  # HTTP statuses to answer the next media requests with
+        self._lock = threading.Lock()
+        (self.storage / "recordings").mkdir(parents=True, exist_ok=True)
+
+    # --- what the simulated call puts in ------------------------------------------------------
+
+    def put_recording(self, recording_sid: str, audio: bytes) -> str:
+        """Store a recording as Twilio would after a call; returns its media URL path."""
+        if not _SID.match(recording_sid):
+            raise ValueError(f"not a recording SID: {recording_sid!r}")
+        self._path(recording_sid).write_bytes(audio)
+        return f"/2010-04-01/Accounts/{self.account_sid}/Recordings/{recording_sid}"
+
+    def has_recording(self, recording_sid: str) -> bool:
+        return self._path(recording_sid).is_file()
+
+    def _path(self, recording_sid: str) -> Path:
+        return self.storage / "recordings" / f"{recording_sid}.wav"
+
+    # --- the HTTP side ----------------------------------------------------------------------------
+
+    def blueprint(self, url_prefix: str = "") -> Blueprint:
+        bp = Blueprint("twilio_standin", __name__, url_prefix=url_prefix)
+        bp.before_request(self._log_and_authorise)
+        bp.add_url_rule(f"{API}/Recordings/<name>", "recording", self._recording, methods=["GET", "DELETE"])
+        bp.add_url_rule("/_simulator/recordings/<recording_sid>", "upload", self._upload, methods=["PUT"])
+        return bp
+
+    def app(self) -> Flask:
+        """A standalone app serving only the stand-in (tests run it on its own port)."""
+        app = Flask("twilio_standin")
+        app.register_blueprint(self.blueprint())
+        return app
+
+    def _log_and_authorise(self):
+        auth = request.authorization
+        authorised = bool(auth and auth.username == self.account_sid and auth.password == self.auth_token)
+        with self._lock:
+            self.requests.append({"method": request.method, "path": request.path, "form": request.form.to_dict(),
+                                  "query": request.args.to_dict(), "authorised": authorised})
+        if not authorised:
+            return _error(401, 20003, "Authenticate")
+        if request.view_args and request.view_args.get("account_sid", self.account_sid) != self.account_sid:
+            return _error(404, 20404, "The requested resource was not found")
+        return None
+
+    def _recording(self, account_sid: str, name: str):
+        recording_sid, _, extension = name.partition(".")
+        path = self._path(recording_sid) if _SID.match(recording_sid) else None
+        if request.method == "DELETE":
+            if extension != "json" or path is None or not path.is_file():
+                return _error(404, 20404, f"The requested resource {request.path} was not found")
+            path.unlink()
+            return Response(status=204)
+        with self._lock:
+            fault = self.faults.pop(0) if self.faults else None
+        if fault:
+            return _error(fault, 20500 if fault >= 500 else fault * 100, "Injected fault")
+        if path is None or not path.is_file():
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        if extension == "json":
+            return jsonify(sid=recording_sid, account_sid=account_sid, status="completed",
+                           uri=request.path, channels=1, media_url=None)
+        if extension not in ("", "wav"):
+            return _error(415, 21610, "Only WAV is simulated")
+        return Response(path.read_bytes(), mimetype="audio/x-wav")
+
+    def _upload(self, recording_sid: str):
+        try:
+            self.put_recording(recording_sid, request.get_data())
+        except ValueError as error:
+            return _error(400, 20001, str(error))
+        return Response(status=201)
+
+
+def _error(status: int, code: int, message: str):
+    body = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status}
+    return Response(json.dumps(body), status=status, mimetype="application/json")

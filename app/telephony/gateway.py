@@ -1,0 +1,69 @@
+"""The Twilio REST gateway: the one place that talks to Twilio's API.
+
+URLs are built from the account and resource SIDs on ``TWILIO_API_BASE_URL`` — never taken from a
+webhook body — so a simulator can stand in for Twilio and a forged URL can never be fetched.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from app.core.ports import GatewayError
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2010-04-01"
+RETRY_DELAYS = (0.5, 1.0, 2.0)  # seconds between tries on network errors and 5xx
+
+
+class TwilioGateway:
+    """Twilio's REST API over HTTPS with the account's credentials."""
+
+    def __init__(self, account_sid: str, auth_token: str, base_url: str, timeout: float = 30.0,
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS):
+        self.account_sid = account_sid
+        self.auth = (account_sid, auth_token)
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry_delays = retry_delays
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        self.client.api.base_url = self.base_url
+
+    def _account_url(self, path: str) -> str:
+        return f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/{path}"
+
+    def fetch_recording(self, recording_sid: str) -> bytes:
+        """GET the recording's media (no extension = WAV), with retries on network errors and 5xx."""
+        url = self._account_url(f"Recordings/{recording_sid}")
+        for attempt, delay in enumerate((*self.retry_delays, None)):
+            try:
+                response = requests.get(url, auth=self.auth, timeout=(10, self.timeout))
+            except requests.RequestException as error:
+                problem, status = f"cannot reach Twilio: {error}", None
+            else:
+                if response.status_code == 200:
+                    return response.content
+                problem, status = f"Twilio answered {response.status_code} for recording {recording_sid}", response.status_code
+                if status < 500:
+                    raise GatewayError(problem, status)
+            if delay is None:
+                raise GatewayError(f"{problem} (after {attempt + 1} tries)", status)
+            log.warning("%s; retrying in %.1f s", problem, delay)
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """DELETE Recordings/{Sid}.json; a 404 means it is already gone."""
+        try:
+            self.client.api.v2010.accounts(self.account_sid).recordings(recording_sid).delete()
+        except TwilioRestException as error:
+            if error.status != 404:
+                raise GatewayError(f"Twilio refused to delete {recording_sid}: {error.msg}", error.status) from None
+        except requests.RequestException as error:
+            raise GatewayError(f"cannot reach Twilio: {error}") from None

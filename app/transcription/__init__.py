@@ -1,0 +1,1 @@
+"""Transcription: offline speech recognition of recordings with Vosk, in Kazakh and Russian."""

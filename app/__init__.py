@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import is_dev_default, load_settings
+from .config import is_dev_default, load_settings, resolve_paths
 
 log = logging.getLogger("qorgau")
 
@@ -17,14 +17,21 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=None)
     app.config.update(load_settings())
     app.config.update(config or {})
+    resolve_paths(app.config)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _warn_about_dev_defaults(app)
+    if app.config["TRUSTED_PROXY_HOPS"]:  # the client's address (for audit) is in X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from .auth import views as auth_views
     from .db import db
     from .extensions import csrf, login_manager
     from .i18n import init_app as init_i18n
     from .ivr import services as ivr_service
+    from .supervisor import api as supervisor_api
     from .telephony import views as telephony_views
 
     db.init_app(app)
@@ -37,13 +44,42 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(telephony_views.audio)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(auth_views.api)
+    app.register_blueprint(supervisor_api.api)
     csrf.exempt(telephony_views.voice)  # Twilio signs its requests instead
     csrf.exempt(auth_views.api)  # bearer tokens, no cookies
+    csrf.exempt(supervisor_api.api)
+
+    _wire_outside_systems(app)
 
     from .cli import register
 
     register(app)
     return app
+
+
+def _wire_outside_systems(app: Flask) -> None:
+    """Twilio's REST API (or the built-in stand-in) and the job queue."""
+    from .extensions import csrf
+    from .jobs import make_huey, register_tasks
+    from .telephony.gateway import TwilioGateway
+
+    config = app.config
+    api_base = config["TWILIO_API_BASE_URL"]
+    if config["TWILIO_SIMULATOR"]:
+        from .simulator.twilio_api import TwilioStandIn
+
+        standin = TwilioStandIn(Path(config["INSTANCE_DIR"]) / "twilio-sim", config["TWILIO_ACCOUNT_SID"],
+                                config["TWILIO_AUTH_TOKEN"])
+        blueprint = standin.blueprint("/twilio-sim")
+        csrf.exempt(blueprint)  # Basic auth, like Twilio's API
+        app.register_blueprint(blueprint)
+        app.extensions["qorgau.twilio_standin"] = standin
+        api_base = config["PUBLIC_BASE_URL"] + "/twilio-sim"
+        log.warning("development mode: Twilio REST calls go to the BUILT-IN SIMULATOR at %s, not to Twilio", api_base)
+    app.extensions["qorgau.gateway"] = TwilioGateway(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], api_base)
+    huey = make_huey(config)
+    app.extensions["qorgau.huey"] = huey
+    app.extensions["qorgau.tasks"] = register_tasks(huey)
 
 
 def _warn_about_dev_defaults(app: Flask) -> None:

@@ -46,6 +46,14 @@ def load_settings(environ: dict | None = None) -> dict:
         "AUDIO_DIR": env.get("AUDIO_DIR", str(ROOT / "audio")),
         # Languages Twilio can <Say>, with its language code and voice; Kazakh has none.
         "SAY_VOICES": {"ru": ("ru-RU", env.get("SAY_VOICE_RU", "Polly.Tatyana"))},
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),
+        "DEFAULT_LANGUAGE": env.get("DEFAULT_LANGUAGE", "kk"),
+        "RECORDINGS_DIR": env.get("RECORDINGS_DIR"),  # None: under INSTANCE_DIR, see resolve_paths
+        "DELETE_AT_TWILIO": env.get("DELETE_AT_TWILIO", "true").lower() not in ("0", "false", "no", "off"),
+        "RECORDING_JOB_LEASE_SECONDS": int(env.get("RECORDING_JOB_LEASE_SECONDS", 1800)),
+        "VOSK_MODELS": {"kk": env.get("VOSK_MODEL_KK"), "ru": env.get("VOSK_MODEL_RU")},
+        # Development without Twilio: REST calls go to the built-in stand-in served at /twilio-sim.
+        "TWILIO_SIMULATOR": mode == "development" and "TWILIO_API_BASE_URL" not in env,
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "TESTING": mode == "testing",
@@ -63,6 +71,15 @@ def _check_production(env: dict) -> None:
         # Callers' details cross it: TLS only, and session cookies are Secure only for https (this also
         # catches the development value copied from .env.example, which Twilio cannot reach).
         raise ConfigError(f"PUBLIC_BASE_URL must be the public https:// address, not {env['PUBLIC_BASE_URL']!r}")
+
+
+def resolve_paths(config: dict) -> None:
+    """Put folders left unset under INSTANCE_DIR (which a caller of create_app may have changed)."""
+    instance = Path(config["INSTANCE_DIR"])
+    config["RECORDINGS_DIR"] = config.get("RECORDINGS_DIR") or str(instance / "recordings")
+    config["VOSK_MODELS"] = {
+        language: path or str(instance / "models" / language) for language, path in config["VOSK_MODELS"].items()
+    }
 
 
 def _database_url(url: str | None, instance: Path) -> str:

@@ -7,3 +7,4 @@ def import_all() -> None:
     from app.auth import models as _auth  # noqa: F401
     from app.calls import models as _calls  # noqa: F401
     from app.recordings import models as _recordings  # noqa: F401
+    from app.transcription import models as _transcription  # noqa: F401

@@ -1,18 +1,18 @@
 """The worker's entry point: ``huey_consumer app.worker.huey`` (the Procfile's ``worker:`` line).
 
-Tasks run inside an app context of an app built once per worker process.
+Tasks run inside an app context of an app built once per worker process; on start-up the worker
+re-sends recording jobs that were committed but never finished (a previous worker may have died).
 """
 
 from __future__ import annotations
 
 import functools
 
-from huey import crontab
-
 from app.config import load_settings
-from app.jobs import make_huey
+from app.jobs import make_huey, register_tasks
 
 huey = make_huey(load_settings())
+tasks = register_tasks(huey)
 
 
 @functools.cache
@@ -22,10 +22,9 @@ def flask_app():
     return create_app()
 
 
-@huey.periodic_task(crontab(minute="*/15"))
-def close_stale_calls() -> int:
-    """Close calls whose final status callback never came (Twilio ends every call within 4 hours)."""
-    from app.calls.services import close_stale_calls as close
+@huey.on_startup()
+def sweep_on_start() -> None:
+    from app.recordings.services import sweep
 
     with flask_app().app_context():
-        return close()
+        sweep()

@@ -567,7 +567,10 @@ def app_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
     env.update({"QORGAU_ENV": "development", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "INSTANCE_DIR": str(tmp / "instance"),
                 "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "CALLER_HASH_KEY": "bench-caller-hash",
-                "PYTHONDONTWRITEBYTECODE": "1"})
+                "PYTHONDONTWRITEBYTECODE": "1",
+                # This tree's app/, even where the venv's editable install points at another checkout (an A/B
+                # copy of the tree): flask's CLI imports `app` through its plugin entry points before --app.
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     return env
 
 
@@ -844,6 +847,9 @@ def main(argv: list[str] | None = None) -> int:
                 bench_database(args, kind, tmp, results, servers, databases)
         if args.profile or args.profile_only:
             profile(args, tmp, servers, databases)
+    except RuntimeError as error:  # the app failed to start or to answer the warm-up: say why, no traceback
+        print(f"\nbenchmark stopped: {error}")
+        return 1
     finally:
         for server in servers:
             server.stop()

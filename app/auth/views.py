@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.db import db
 from app.extensions import login_manager
 
 from . import services
+from .access import token_required
 from .forms import LoginForm
-from .models import Role, User
+from .models import User
 
 bp = Blueprint("auth", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -59,36 +59,11 @@ def home():
     return render_template("auth/home.html")
 
 
-def token_required(*roles: Role):
-    """Require ``Authorization: Bearer TOKEN`` of an active user, with one of ``roles`` if given."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def checked(*args, **kwargs):
-            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-            user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
-            if user is None:
-                return jsonify(error="a valid bearer token is required"), 401, {"WWW-Authenticate": "Bearer"}
-            if roles and user.role not in roles:
-                abort(403)
-            g.api_user = user
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorator
-
-
 @api.get("/me")
 @token_required()
 def me():
     """Who the token belongs to."""
     return jsonify(username=g.api_user.username, role=g.api_user.role.value)
-
-
-@api.errorhandler(403)
-def forbidden(_error):
-    return jsonify(error="your role may not do this"), 403
 
 
 @bp.app_context_processor

@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -18,10 +17,9 @@ from app.config import load_settings
 from app.core.flow import to_dot, to_mermaid
 
 from . import services
-from .prompts import PromptLibrary, text_digest
+from .prompts import SAMPLE_RATE, PromptLibrary, espeak_wav, text_digest
 
 ESPEAK_VOICES = {"kk": "kk", "ru": "ru"}
-SAMPLE_RATE = 8000  # telephone audio: what Twilio plays to the caller anyway
 
 
 def _context():
@@ -153,16 +151,9 @@ def synth(all_languages: bool, force: bool) -> None:
 
 
 def synthesize(espeak: str, voice: str, text: str, target: Path) -> None:
-    """Speak ``text`` with espeak-ng into an 8 kHz mono 16-bit WAV."""
-    from pydub import AudioSegment
-
+    """Speak ``text`` with espeak-ng into an 8 kHz mono 16-bit WAV file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    # pydub leaves files it opens by name unclosed: hand it open files and close them here.
-    with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
-        subprocess.run([espeak, "-v", voice, "-s", "150", "-w", raw.name, text], check=True, capture_output=True)
-        audio = AudioSegment.from_wav(raw)
-    with target.open("wb") as out:
-        audio.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2).export(out, format="wav")
+    target.write_bytes(espeak_wav(text, voice, espeak))
 
 
 def make_hold_music(target: Path) -> None:

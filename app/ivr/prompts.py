@@ -7,11 +7,15 @@ in ``audio/prompts/placeholders.json``; any other file is a real recording and i
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 EXTENSIONS = (".wav", ".mp3")
+SAMPLE_RATE = 8000  # telephone audio: what Twilio plays to the caller anyway
 MANIFEST = "placeholders.json"
 
 
@@ -53,3 +57,16 @@ class PromptLibrary:
     def hold_music(self) -> Path | None:
         path = self.root / "hold" / "hold.wav"
         return path if path.is_file() else None
+
+
+def espeak_wav(text: str, voice: str, espeak: str = "espeak-ng") -> bytes:
+    """Speak ``text`` with espeak-ng (voices kk, ru, ko...) as 8 kHz mono 16-bit WAV bytes."""
+    from pydub import AudioSegment
+
+    # pydub leaves files it opens by name unclosed: hand it open files and close them here.
+    with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
+        subprocess.run([espeak, "-v", voice, "-s", "150", "-w", raw.name, text], check=True, capture_output=True)
+        audio = AudioSegment.from_wav(raw)
+    out = io.BytesIO()
+    audio.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2).export(out, format="wav")
+    return out.getvalue()

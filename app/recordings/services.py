@@ -1,22 +1,45 @@
-"""Registering recordings that Twilio announces."""
+"""The recordings pipeline: register, download, keep, delete at Twilio, transcribe.
+
+Every stage is idempotent and skipped when already done, so a job can be re-sent at any time;
+a recording is never lost: the local copy is verified before Twilio's is deleted, and a failure
+keeps whatever was downloaded.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.calls.services import find_call
-from app.db import db
+from app.core.ports import GatewayError, TelephonyGateway
+from app.core.vocab import RecordingSource
+from app.db import db, utcnow
+from app.transcription import audio
+from app.transcription import services as transcription
+from app.transcription.engine import ModelMissingError
+from app.transcription.vosk_models import install_command, installed
 
-from .models import Recording
+from .models import Recording, RecordingState
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8  # after this many tries at a network failure, the recording is marked failed
 
 
 def register(call_sid: str, recording_sid: str, media_url: str, status: str, duration: str | None,
-             channels: str | None) -> Recording | None:
-    """Keep a completed recording once; repeated or non-final callbacks change nothing."""
+             channels: str | None, source: str | None = None) -> Recording | None:
+    """Keep a completed recording once and send its job after the commit; repeats change nothing."""
     if status and status != "completed":
         return None
-    existing = db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+    existing = find(recording_sid)
     if existing is not None:
         return existing
     call = find_call(call_sid)
@@ -24,8 +47,10 @@ def register(call_sid: str, recording_sid: str, media_url: str, status: str, dur
         recording_sid=recording_sid,
         call_id=call.id if call else None,
         call_sid=call_sid,
+        source=RecordingSource.VOICE_MESSAGE if source in (None, "", "RecordVerb") else RecordingSource.CONVERSATION,
+        language=call.language if call else None,
         media_url=media_url,
-        duration_seconds=int(duration) if duration and duration.isdigit() else None,
+        duration_seconds=float(duration) if duration and duration.isdigit() else None,
         channels=int(channels) if channels and channels.isdigit() else 1,
     )
     db.session.add(recording)
@@ -33,5 +58,188 @@ def register(call_sid: str, recording_sid: str, media_url: str, status: str, dur
         db.session.commit()
     except IntegrityError:  # the same callback arrived twice at once
         db.session.rollback()
-        return db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+        return find(recording_sid)
+    send(recording)
     return recording
+
+
+def find(recording_sid: str) -> Recording | None:
+    return db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+
+
+def send(recording: Recording) -> None:
+    """Queue the recording's job (after its row is committed). A queue outage is left to the sweep."""
+    try:
+        current_app.extensions["qorgau.tasks"]["process_recording"](recording.id)
+    except Exception:  # the row is committed: the sweep will send it again
+        log.exception("could not queue recording %s; the sweep will retry", recording.recording_sid)
+        return
+    recording.job_sent_at = utcnow()
+    db.session.commit()
+
+
+# --- the job ---------------------------------------------------------------------------------------
+
+
+def process(recording_id: int, progress: Callable[[int, int], None] | None = None) -> RecordingState:
+    """Run every stage not yet done; returns the state reached. ``progress`` follows transcription."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or recording.state is RecordingState.FAILED:
+        return recording.state if recording else RecordingState.FAILED
+    recording.attempts += 1
+    db.session.commit()
+    if not _local_copy_ok(recording) and (recording.state is RecordingState.FAILED or not _download(recording)):
+        return recording.state
+    _delete_at_twilio(recording)
+    if recording.state is not RecordingState.TRANSCRIBED:
+        _transcribe(recording, progress)
+    return recording.state
+
+
+def _gateway() -> TelephonyGateway:
+    return current_app.extensions["qorgau.gateway"]
+
+
+def recordings_dir() -> Path:
+    return Path(current_app.config["RECORDINGS_DIR"])
+
+
+def local_file(recording: Recording) -> Path | None:
+    return recordings_dir() / recording.local_path if recording.local_path else None
+
+
+def _local_copy_ok(recording: Recording) -> bool:
+    """True when the local file exists and still matches its checksum."""
+    path = local_file(recording)
+    if path is None:
+        return False
+    if path.is_file() and _sha256(path.read_bytes()) == recording.sha256:
+        return True
+    log.error("local copy of %s is missing or damaged", recording.recording_sid)
+    if recording.deleted_at_twilio is not None:
+        _fail(recording, f"the local copy {recording.local_path} is missing or damaged and Twilio's is deleted")
+    return False
+
+
+def _download(recording: Recording) -> bool:
+    """Fetch the audio from Twilio and keep it (0600, checksummed); False if it could not be done."""
+    try:
+        data = _gateway().fetch_recording(recording.recording_sid)
+    except GatewayError as error:
+        if error.not_found:
+            _fail(recording, f"Twilio has no recording {recording.recording_sid} (404)")
+            return False
+        recording.failure = str(error)
+        if recording.attempts >= MAX_ATTEMPTS:
+            _fail(recording, f"gave up after {recording.attempts} attempts: {error}")
+            return False
+        db.session.commit()
+        raise  # the job queue retries with a delay
+    relative = Path(recording.created_at.strftime("%Y/%m")) / f"{recording.recording_sid}.wav"
+    _write_private(recordings_dir() / relative, data)
+    recording.local_path = str(relative)
+    recording.sha256 = _sha256(data)
+    recording.size_bytes = len(data)
+    recording.stored_at = utcnow()
+    recording.failure = None
+    recording.state = RecordingState.STORED
+    db.session.commit()
+    return True
+
+
+def _delete_at_twilio(recording: Recording) -> None:
+    """Delete Twilio's copy once ours is verified (setting DELETE_AT_TWILIO, on by default)."""
+    if not current_app.config["DELETE_AT_TWILIO"] or recording.deleted_at_twilio is not None:
+        return
+    try:
+        _gateway().delete_recording(recording.recording_sid)
+    except GatewayError as error:  # not fatal: transcription goes on, the sweep tries again
+        log.warning("could not delete %s at Twilio: %s", recording.recording_sid, error)
+        return
+    recording.deleted_at_twilio = utcnow()
+    db.session.commit()
+
+
+def _transcribe(recording: Recording, progress: Callable[[int, int], None] | None) -> None:
+    language = recording.language or current_app.config["DEFAULT_LANGUAGE"]
+    try:
+        engine = transcription.engine_for(language)
+    except ModelMissingError:
+        recording.state = RecordingState.NEEDS_MODEL
+        recording.failure = f"needs the {language} speech model: run `{install_command(language)}`"
+        db.session.commit()
+        return
+    try:
+        recognitions = transcription.transcribe_file(local_file(recording), language, engine, progress)
+    except audio.AudioError as error:
+        _fail(recording, f"not usable audio: {error} (file kept at {recording.local_path})")
+        return
+    recording.channels = len(recognitions)
+    transcription.save_transcripts(recording.id, language, recording.source, recognitions,
+                                   f"vosk:{engine.model_path.name}")
+    recording.duration_seconds = audio.duration(local_file(recording))
+    recording.state = RecordingState.TRANSCRIBED
+    recording.transcribed_at = utcnow()
+    recording.failure = None
+    db.session.commit()
+
+
+def _fail(recording: Recording, reason: str) -> None:
+    log.error("recording %s failed: %s", recording.recording_sid, reason)
+    recording.state = RecordingState.FAILED
+    recording.failure = reason
+    db.session.commit()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write atomically, readable by the service's user only, and on disk before we go on."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = path.with_suffix(".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- keeping jobs moving -------------------------------------------------------------------------
+
+
+def unfinished() -> list[Recording]:
+    """Recordings whose job should run again: never sent, stale, or waiting for a model now installed."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["RECORDING_JOB_LEASE_SECONDS"])
+    stale = or_(Recording.job_sent_at.is_(None), Recording.updated_at < cutoff)
+    in_flight = Recording.state.in_([RecordingState.AT_TWILIO, RecordingState.STORED])
+    rows = list(db.session.scalars(select(Recording).where(in_flight, stale)))
+    if current_app.config["DELETE_AT_TWILIO"]:
+        rows += db.session.scalars(select(Recording).where(
+            Recording.state == RecordingState.TRANSCRIBED, Recording.deleted_at_twilio.is_(None), stale))
+    waiting = db.session.scalars(select(Recording).where(Recording.state == RecordingState.NEEDS_MODEL))
+    rows += [r for r in waiting if installed(current_app.config, r.language or current_app.config["DEFAULT_LANGUAGE"])]
+    return rows
+
+
+def sweep() -> int:
+    """Re-send every unfinished recording's job; returns how many were sent."""
+    rows = unfinished()
+    for recording in rows:
+        if recording.state is RecordingState.NEEDS_MODEL:
+            recording.state = RecordingState.STORED
+        recording.updated_at = utcnow()
+        send(recording)
+    return len(rows)
+
+
+def rerun(recording_id: int, progress: Callable[[int, int], None] | None = None) -> RecordingState:
+    """Run a recording's job again now, from wherever it stands (a failed one starts over)."""
+    recording = db.session.get(Recording, recording_id)
+    if recording.state in (RecordingState.FAILED, RecordingState.NEEDS_MODEL, RecordingState.TRANSCRIBED):
+        recording.state = RecordingState.STORED if recording.local_path else RecordingState.AT_TWILIO
+        recording.attempts = 0
+        db.session.commit()
+    return process(recording_id, progress)

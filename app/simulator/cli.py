@@ -7,8 +7,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
+import requests
 from flask import current_app
 from flask.cli import with_appcontext
+
+from app.ivr.prompts import SAMPLE_RATE, espeak_wav
 
 from .engine import AppTransport, CallSimulator, HttpTransport, ScriptedCaller
 
@@ -42,21 +45,53 @@ def prompt_texts(flows: dict) -> callable:
     return describe
 
 
+DEFAULT_MESSAGES = {
+    "kk": "Сәлеметсіз бе, маған көмек керек. Маған қайта қоңырау шалыңызшы.",
+    "ru": "Здравствуйте, мне нужна помощь. Перезвоните мне, пожалуйста.",
+}
+
+
+def _recorder(text: str, voice: str, target: str | None):
+    """Make the caller's voice message and put it where the REST stand-in serves recordings from."""
+    config = current_app.config
+    standin = current_app.extensions.get("qorgau.twilio_standin")
+    if standin is None:
+        return lambda recording_sid: None  # real Twilio holds the recordings: nothing to simulate
+
+    def record(recording_sid: str) -> float:
+        audio = espeak_wav(text, voice)
+        if target:  # the server runs elsewhere: upload to its stand-in
+            url = f"{target.rstrip('/')}/twilio-sim/_simulator/recordings/{recording_sid}"
+            auth = (config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
+            requests.put(url, data=audio, auth=auth, timeout=10).raise_for_status()
+        else:
+            standin.put_recording(recording_sid, audio)
+        return (len(audio) - 44) / 2 / SAMPLE_RATE
+
+    return record
+
+
 @click.command("simulate")
 @click.option("--digits", help="Keys for each menu, space-separated; '-' = silence. Omit to be asked.")
 @click.option("--url", "target", help="A running server (e.g. http://127.0.0.1:5000); default: in-process.")
 @click.option("--from", "from_number", default="+77011234567", show_default=True, help="Caller's number.")
 @click.option("--wait-rounds", default=2, show_default=True, help="Rounds of hold music before hanging up.")
+@click.option("--say", default=None, help="What the caller says in a voice message (spoken by espeak-ng).")
+@click.option("--voice", type=click.Choice(["kk", "ru"]), default="ru", show_default=True,
+              help="espeak-ng voice of the caller's message.")
 @with_appcontext
-def simulate(digits: str | None, target: str | None, from_number: str, wait_rounds: int) -> None:
+def simulate(digits: str | None, target: str | None, from_number: str, wait_rounds: int, say: str | None,
+             voice: str) -> None:
     """Call 111 as Twilio would: signed webhooks, TwiML followed, what the caller hears printed."""
     config = current_app.config
     public = config["PUBLIC_BASE_URL"]
     transport = HttpTransport(public, target) if target else AppTransport(current_app)
+    api_base = current_app.extensions["qorgau.gateway"].base_url
     simulator = CallSimulator(
         transport, public, config["TWILIO_AUTH_TOKEN"], config["TWILIO_ACCOUNT_SID"],
-        api_base=config["TWILIO_API_BASE_URL"], wait_rounds=wait_rounds,
+        api_base=api_base, wait_rounds=wait_rounds,
         describe=prompt_texts(current_app.extensions["qorgau.flows"]), on_heard=click.echo,
+        on_recording=_recorder(say or DEFAULT_MESSAGES[voice], voice, target),
     )
     caller = ScriptedCaller(digits.split()) if digits is not None else PromptingCaller()
     result = simulator.call(caller, from_number=from_number)

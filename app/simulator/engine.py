@@ -141,6 +141,7 @@ class CallSimulator:
     def __init__(self, transport: Transport, public_base: str, auth_token: str, account_sid: str,
                  api_base: str = "https://api.twilio.com", to: str = "+77001110111", wait_rounds: int = 2,
                  describe: Callable[[str], str | None] = lambda url: None,
+                 on_recording: Callable[[str], float | None] = lambda recording_sid: None,
                  on_heard: Callable[[str], None] = lambda line: None):
         self.transport = transport
         self.public_base = public_base.rstrip("/")
@@ -150,6 +151,7 @@ class CallSimulator:
         self.to = to
         self.wait_rounds = wait_rounds
         self.describe = describe
+        self.on_recording = on_recording  # puts the caller's voice where Twilio keeps recordings
         self.on_heard = on_heard
         self._checked_audio: dict[str, int] = {}
 
@@ -261,9 +263,10 @@ class CallSimulator:
         if not speaks:
             self._say("🔴 (nothing said: no recording, Twilio goes on)")
             return None
-        duration = min(int(verb.get("maxLength", "3600")), 5)
-        self.seconds += duration
         recording_sid = "RE" + secrets.token_hex(16)
+        spoken = self.on_recording(recording_sid)  # the audio's length, if the caller's words were made
+        duration = min(int(verb.get("maxLength", "3600")), round(spoken) if spoken else 5)
+        self.seconds += duration
         media_url = f"{self.api_base}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{recording_sid}"
         self.result.recordings.append(recording_sid)
         self._say(f"🗣 the caller speaks for {duration} s and presses #")

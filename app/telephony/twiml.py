@@ -47,6 +47,7 @@ def render(flow: Flow, actions: Iterable[ivr.Action], seq: int) -> str:
                 action=step_url,
                 method="POST",
                 action_on_empty_result=True,
+                finish_on_key="",  # '#' and '*' are keys like any other: a wrong one re-prompts
             )
             for speak in action.prompts:
                 add_prompt(gather, flow, speak)

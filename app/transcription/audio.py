@@ -13,8 +13,11 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-with warnings.catch_warnings():  # deprecated in 3.11, removed in 3.13 (audioop-lts replaces it there)
+with warnings.catch_warnings():
+    # audioop: deprecated in 3.11, removed in 3.13 (audioop-lts replaces it there). pydub warns that
+    # no system ffmpeg exists; none is needed (see the module docstring).
     warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", RuntimeWarning)
     import audioop
 
     from pydub import AudioSegment
@@ -113,3 +116,8 @@ def _with_ffmpeg(data: bytes, fmt: str) -> AudioSegment:
     AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
     codec = {"mp3": "mp3", "ogg": "libopus", "wav": None}[fmt]
     return AudioSegment.from_file(io.BytesIO(data), format=fmt, codec=codec)
+
+
+def duration(path: Path) -> float:
+    """Length of a recording in seconds."""
+    return round(len(load(path)) / 1000, 3)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,8 +37,9 @@ class Recognition:
 class SpeechEngine(Protocol):
     sample_rate: int
 
-    def recognise(self, pcm: bytes, grammar: list[str] | None = None) -> Recognition:
-        """Recognise 16-bit mono PCM at ``sample_rate``."""
+    def recognise(self, pcm: bytes, grammar: list[str] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Recognition:
+        """Recognise 16-bit mono PCM at ``sample_rate``; ``progress(bytes done, bytes in all)``."""
 
 
 class ModelMissingError(RuntimeError):
@@ -77,7 +79,8 @@ class VoskEngine:
         self.model_path = model_path
         self.sample_rate = model_sample_rate(model_path)
 
-    def recognise(self, pcm: bytes, grammar: list[str] | None = None) -> Recognition:
+    def recognise(self, pcm: bytes, grammar: list[str] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Recognition:
         from vosk import KaldiRecognizer
 
         model = load_model(str(self.model_path))
@@ -91,6 +94,8 @@ class VoskEngine:
         for offset in range(0, len(pcm), step):
             if recogniser.AcceptWaveform(pcm[offset : offset + step]):
                 words += _words(recogniser.Result())
+            if progress:
+                progress(min(offset + step, len(pcm)), len(pcm))
         words += _words(recogniser.FinalResult())
         return Recognition(tuple(words))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -11,7 +12,7 @@ from app.core.vocab import RecordingSource
 from app.db import db
 
 from . import audio
-from .engine import ModelMissingError, SpeechEngine, VoskEngine
+from .engine import ModelMissingError, Recognition, SpeechEngine, VoskEngine
 from .models import Transcript, TranscriptWord
 from .vosk_models import installed, model_path
 
@@ -24,12 +25,18 @@ def engine_for(language: str) -> SpeechEngine:
     return VoskEngine(model_path(config, language))
 
 
-def transcribe_file(path: Path, language: str, source: RecordingSource,
-                    engine: SpeechEngine | None = None) -> list[tuple[int, object]]:
+def transcribe_file(path: Path, language: str, engine: SpeechEngine | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> list[tuple[int, Recognition]]:
     """Recognise every channel of an audio file: [(channel, Recognition)]; AudioError if not audio."""
     engine = engine or engine_for(language)
     decoded = audio.decode(path, engine.sample_rate)
-    return [(channel, engine.recognise(pcm)) for channel, pcm in enumerate(decoded.channels)]
+    total = sum(len(pcm) for pcm in decoded.channels)
+    results, done = [], 0
+    for channel, pcm in enumerate(decoded.channels):
+        report = (lambda n, _all, base=done: progress(base + n, total)) if progress else None
+        results.append((channel, engine.recognise(pcm, progress=report)))
+        done += len(pcm)
+    return results
 
 
 def save_transcripts(recording_id: int, language: str, source: RecordingSource, recognitions,

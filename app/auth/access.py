@@ -1,0 +1,30 @@
+"""Access checks for the JSON API: bearer tokens and roles."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import g, jsonify, request
+
+from . import services
+from .models import Role
+
+
+def token_required(*roles: Role):
+    """Require ``Authorization: Bearer TOKEN`` of an active user, with one of ``roles`` if given."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+            if user is None:
+                return jsonify(error="a valid bearer token is required"), 401, {"WWW-Authenticate": "Bearer"}
+            if roles and user.role not in roles:
+                return jsonify(error="your role may not do this"), 403
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator

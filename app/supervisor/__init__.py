@@ -1,0 +1,1 @@
+"""The supervisors' front door: the JSON API (and, later, the supervisor console)."""

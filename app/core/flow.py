@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .queue import QUEUE_PROMPTS
 from .vocab import Priority
 
 DIGITS = frozenset("0123456789*#")
@@ -274,7 +275,8 @@ def check_flow(
             error(node.id, "dead end: a menu needs at least one option")
         if node.type in (NodeType.MENU, NodeType.MESSAGE, NodeType.RECORD) and not node.prompt:
             error(node.id, f"a {node.type.value} node needs a prompt")
-        for prompt in node.prompts():
+        prompts = node.prompts() + (list(QUEUE_PROMPTS) if node.type is NodeType.QUEUE else [])
+        for prompt in dict.fromkeys(prompts):
             _check_prompt(flow, node.id, prompt, has_audio, set(languages_without_voice), error)
     if errors:
         return errors

@@ -11,7 +11,7 @@ import io
 import json
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 EXTENSIONS = (".wav", ".mp3")
@@ -28,6 +28,8 @@ class PromptLibrary:
     """The prompt audio files under one folder."""
 
     root: Path  # the audio/ folder
+    cached: bool = False  # remember lookups (the running app); tools that change files look afresh
+    _found: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def prompts_dir(self) -> Path:
@@ -35,6 +37,14 @@ class PromptLibrary:
 
     def find(self, language: str, prompt: str) -> Path | None:
         """The audio file for a prompt in a language, if one exists."""
+        if not self.cached:
+            return self._look(language, prompt)
+        key = (language, prompt)
+        if key not in self._found:
+            self._found[key] = self._look(language, prompt)
+        return self._found[key]
+
+    def _look(self, language: str, prompt: str) -> Path | None:
         for extension in EXTENSIONS:
             path = self.prompts_dir / language / f"{prompt}{extension}"
             if path.is_file():

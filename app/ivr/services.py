@@ -19,6 +19,7 @@ from app.core.flow import Flow, FlowError, FlowInvalid, check_flow, parse_flow
 from app.core.privacy import caller_key
 from app.core.vocab import CallStatus
 from app.db import db
+from app.queue import services as line
 
 from .prompts import PromptLibrary
 
@@ -85,7 +86,12 @@ def init_app(app) -> None:
 
 
 def prompt_library(app=None) -> PromptLibrary:
-    return PromptLibrary(Path((app or current_app).config["AUDIO_DIR"]))
+    """The app's prompt audio, looked up once per file (audio changes take a restart, as flows do)."""
+    app = app or current_app
+    library = app.extensions.get("qorgau.prompts")
+    if library is None:
+        library = app.extensions["qorgau.prompts"] = PromptLibrary(Path(app.config["AUDIO_DIR"]), cached=True)
+    return library
 
 
 def flow_for(call: Call | None = None) -> Flow:
@@ -151,11 +157,13 @@ def _save_step(call: Call, result: ivr.Step, event_label: str, render: Renderer)
     for action in result.actions:
         if isinstance(action, ivr.Enqueue):
             call.priority, call.category = action.priority, action.category
+            db.session.flush()
+            line.enter(call, action.priority, action.category)
     db.session.add(CallStep(call=call, seq=call.seq, event=event_label, node=state.node))
     call.seq += 1
-    call.last_twiml = render(call, result)
-    db.session.commit()
-    return call.last_twiml
+    body = call.last_twiml = render(call, result)
+    db.session.commit()  # expires the row: return the rendered text rather than reload it
+    return body
 
 
 def _event_label(event: ivr.Event) -> str:

@@ -43,15 +43,20 @@ def register(call_sid: str, recording_sid: str, media_url: str, status: str, dur
     if existing is not None:
         return existing
     call = find_call(call_sid)
+    channel_count = int(channels) if channels and channels.isdigit() else 1
+    if source:
+        kind = RecordingSource.VOICE_MESSAGE if source == "RecordVerb" else RecordingSource.CONVERSATION
+    else:  # not told: <Record> (a voice message) only ever records one channel
+        kind = RecordingSource.CONVERSATION if channel_count > 1 else RecordingSource.VOICE_MESSAGE
     recording = Recording(
         recording_sid=recording_sid,
         call_id=call.id if call else None,
         call_sid=call_sid,
-        source=RecordingSource.VOICE_MESSAGE if source in (None, "", "RecordVerb") else RecordingSource.CONVERSATION,
+        source=kind,
         language=call.language if call else None,
         media_url=media_url,
         duration_seconds=float(duration) if duration and duration.isdigit() else None,
-        channels=int(channels) if channels and channels.isdigit() else 1,
+        channels=channel_count,
     )
     db.session.add(recording)
     try:
@@ -90,6 +95,8 @@ def process(recording_id: int, progress: Callable[[int, int], None] | None = Non
     db.session.commit()
     if not _local_copy_ok(recording) and (recording.state is RecordingState.FAILED or not _download(recording)):
         return recording.state
+    if recording.deleted_at_twilio is None and not _audio_ok(recording):
+        return recording.state  # Twilio's copy stays: ours may be a bad download of a good recording
     _delete_at_twilio(recording)
     if recording.state is not RecordingState.TRANSCRIBED:
         _transcribe(recording, progress)
@@ -124,7 +131,7 @@ def _local_copy_ok(recording: Recording) -> bool:
 def _download(recording: Recording) -> bool:
     """Fetch the audio from Twilio and keep it (0600, checksummed); False if it could not be done."""
     try:
-        data = _gateway().fetch_recording(recording.recording_sid)
+        data = _gateway().fetch_recording(recording.recording_sid, channels=recording.channels)
     except GatewayError as error:
         if error.not_found:
             _fail(recording, f"Twilio has no recording {recording.recording_sid} (404)")
@@ -143,6 +150,17 @@ def _download(recording: Recording) -> bool:
     recording.stored_at = utcnow()
     recording.failure = None
     recording.state = RecordingState.STORED
+    db.session.commit()
+    return True
+
+
+def _audio_ok(recording: Recording) -> bool:
+    """Whether the local copy decodes as audio (recording its duration); if not, fail and keep both copies."""
+    try:
+        recording.duration_seconds = audio.duration(local_file(recording))
+    except audio.AudioError as error:
+        _fail(recording, f"not usable audio: {error} (file kept at {recording.local_path}; Twilio's copy kept)")
+        return False
     db.session.commit()
     return True
 
@@ -177,7 +195,6 @@ def _transcribe(recording: Recording, progress: Callable[[int, int], None] | Non
     recording.channels = len(recognitions)
     transcription.save_transcripts(recording.id, language, recording.source, recognitions,
                                    f"vosk:{engine.model_path.name}")
-    recording.duration_seconds = audio.duration(local_file(recording))
     recording.state = RecordingState.TRANSCRIBED
     recording.transcribed_at = utcnow()
     recording.failure = None

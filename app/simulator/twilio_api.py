@@ -6,9 +6,13 @@ Twilio's codes, 204 on delete) and logs every request so tests can check them ag
 
 from __future__ import annotations
 
+import array
+import io
 import json
 import re
+import sys
 import threading
+import wave
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -24,7 +28,8 @@ class TwilioStandIn:
         self.storage = Path(storage)
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.requests: list[dict] = []  # every request, in order (method, path, form, authorised)
+        # every request, in order: method, path, form, query, auth scheme, authorised, and the status answered
+        self.requests: list[dict] = []
         self.faults: list[int] = []  # HTTP statuses to answer the next media requests with
         self._lock = threading.Lock()
         (self.storage / "recordings").mkdir(parents=True, exist_ok=True)
@@ -49,6 +54,7 @@ class TwilioStandIn:
     def blueprint(self, url_prefix: str = "") -> Blueprint:
         bp = Blueprint("twilio_standin", __name__, url_prefix=url_prefix)
         bp.before_request(self._log_and_authorise)
+        bp.after_request(self._log_status)
         bp.add_url_rule(f"{API}/Recordings/<name>", "recording", self._recording, methods=["GET", "DELETE"])
         bp.add_url_rule("/_simulator/recordings/<recording_sid>", "upload", self._upload, methods=["PUT"])
         return bp
@@ -64,12 +70,21 @@ class TwilioStandIn:
         authorised = bool(auth and auth.username == self.account_sid and auth.password == self.auth_token)
         with self._lock:
             self.requests.append({"method": request.method, "path": request.path, "form": request.form.to_dict(),
-                                  "query": request.args.to_dict(), "authorised": authorised})
+                                  "query": request.args.to_dict(), "auth_scheme": auth.type if auth else None,
+                                  "authorised": authorised, "status": None})
+            request.environ["twilio_standin.log_index"] = len(self.requests) - 1
         if not authorised:
             return _error(401, 20003, "Authenticate")
         if request.view_args and request.view_args.get("account_sid", self.account_sid) != self.account_sid:
             return _error(404, 20404, "The requested resource was not found")
         return None
+
+    def _log_status(self, response: Response) -> Response:
+        index = request.environ.get("twilio_standin.log_index")
+        if index is not None:
+            with self._lock:
+                self.requests[index]["status"] = response.status_code
+        return response
 
     def _recording(self, account_sid: str, name: str):
         recording_sid, _, extension = name.partition(".")
@@ -90,7 +105,10 @@ class TwilioStandIn:
                            uri=request.path, channels=1, media_url=None)
         if extension not in ("", "wav"):
             return _error(415, 21610, "Only WAV is simulated")
-        return Response(path.read_bytes(), mimetype="audio/x-wav")
+        audio = path.read_bytes()
+        if request.args.get("RequestedChannels") != "2":  # Twilio mixes a dual-channel recording unless asked
+            audio = _mono_mix(audio)
+        return Response(audio, mimetype="audio/x-wav")
 
     def _upload(self, recording_sid: str):
         try:
@@ -98,6 +116,30 @@ class TwilioStandIn:
         except ValueError as error:
             return _error(400, 20001, str(error))
         return Response(status=201)
+
+
+def _mono_mix(audio: bytes) -> bytes:
+    """A two-channel 16-bit PCM WAV mixed down to mono, as Twilio serves it by default; anything else as is."""
+    try:
+        with wave.open(io.BytesIO(audio)) as source:
+            if source.getnchannels() != 2 or source.getsampwidth() != 2:
+                return audio
+            rate, frames = source.getframerate(), source.readframes(source.getnframes())
+    except (wave.Error, EOFError):
+        return audio
+    samples = array.array("h", frames[: len(frames) - len(frames) % 4])  # whole frames of a cut file
+    if sys.byteorder == "big":  # WAV samples are little-endian
+        samples.byteswap()
+    mixed = array.array("h", ((left + right) // 2 for left, right in zip(samples[0::2], samples[1::2], strict=True)))
+    if sys.byteorder == "big":
+        mixed.byteswap()
+    out = io.BytesIO()
+    with wave.open(out, "wb") as target:
+        target.setnchannels(1)
+        target.setsampwidth(2)
+        target.setframerate(rate)
+        target.writeframes(mixed.tobytes())
+    return out.getvalue()
 
 
 def _error(status: int, code: int, message: str):

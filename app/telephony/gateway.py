@@ -38,12 +38,16 @@ class TwilioGateway:
     def _account_url(self, path: str) -> str:
         return f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/{path}"
 
-    def fetch_recording(self, recording_sid: str) -> bytes:
-        """GET the recording's media (no extension = WAV), with retries on network errors and 5xx."""
+    def fetch_recording(self, recording_sid: str, channels: int = 1) -> bytes:
+        """GET the recording's media (no extension = WAV), with retries on network errors and 5xx.
+
+        Twilio mixes a dual-channel recording down to mono unless ``RequestedChannels=2`` asks for both.
+        """
         url = self._account_url(f"Recordings/{recording_sid}")
+        params = {"RequestedChannels": "2"} if channels == 2 else None
         for attempt, delay in enumerate((*self.retry_delays, None)):
             try:
-                response = requests.get(url, auth=self.auth, timeout=(10, self.timeout))
+                response = requests.get(url, params=params, auth=self.auth, timeout=(10, self.timeout))
             except requests.RequestException as error:
                 problem, status = f"cannot reach Twilio: {error}", None
             else:

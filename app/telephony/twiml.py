@@ -79,10 +79,10 @@ def render(flow: Flow, actions: Iterable[ivr.Action], seq: int) -> str:
     return str(response)
 
 
-def render_wait(flow: Flow, speak: ivr.Speak | None) -> str:
+def render_wait(flow: Flow, announcements: tuple[ivr.Speak, ...]) -> str:
     """One round of the queue's wait loop (Twilio requests it again when it ends)."""
     response = VoiceResponse()
-    if speak is not None:
+    for speak in announcements:
         add_prompt(response, flow, speak)
     hold = prompt_library().hold_music()
     if hold is not None:

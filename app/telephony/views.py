@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, current_app, request, send_from_di
 from app.calls import services as calls
 from app.core import ivr
 from app.ivr import services as ivr_service
+from app.queue import services as line
 from app.recordings import services as recordings
 
 from . import twiml
@@ -65,15 +66,10 @@ def step():
 @voice.post("/wait")
 @twilio_signed
 def wait():
-    """The queue's wait loop: the waiting prompt in the caller's language, then hold music."""
+    """The queue's wait loop: place in line, expected wait and the waiting prompt, then hold music."""
     call = calls.find_call(request.form.get("CallSid", ""))
     flow = ivr_service.flow_for(call)
-    speak = None
-    if call is not None and call.language:
-        node = flow.nodes.get(call.ivr_state.get("node"))
-        if node is not None and node.wait_prompt:
-            speak = ivr.Speak(node.wait_prompt, call.language)
-    return _xml(twiml.render_wait(flow, speak))
+    return _xml(twiml.render_wait(flow, line.announcements(call, flow, request.form.get("QueueSid"))))
 
 
 @voice.post("/queue-exit")
@@ -81,6 +77,7 @@ def wait():
 def queue_exit():
     """<Enqueue action>: the caller left the queue (bridged, hung up, or an error)."""
     calls.record_queue_exit(request.form.get("CallSid", ""), request.form.get("QueueResult"))
+    line.left_queue(request.form.get("CallSid", ""), request.form.get("QueueResult"))
     return _xml(twiml.empty())
 
 

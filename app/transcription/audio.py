@@ -47,22 +47,35 @@ def probe_wav(data: bytes) -> tuple[int, int, int, int] | None:
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         return None
     offset = 12
-    while offset + 8 <= len(data):
-        chunk, size = struct.unpack_from("<4sI", data, offset)
-        if chunk == b"fmt " and size >= 16:
-            code, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", data, offset + 8)
-            if code == _WAV_EXTENSIBLE and size >= 26:
-                code = struct.unpack_from("<H", data, offset + 8 + 24)[0]
-            return code, channels, rate, bits
-        offset += 8 + size + (size & 1)
+    try:
+        while offset + 8 <= len(data):
+            chunk, size = struct.unpack_from("<4sI", data, offset)
+            if chunk == b"fmt " and size >= 16:
+                code, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", data, offset + 8)
+                if code == _WAV_EXTENSIBLE and size >= 26:
+                    code = struct.unpack_from("<H", data, offset + 8 + 24)[0]
+                return code, channels, rate, bits
+            offset += 8 + size + (size & 1)
+    except struct.error:  # a chunk runs past the end of the file
+        raise AudioError(f"WAV file is cut short inside its header ({len(data)} bytes)") from None
     raise AudioError("WAV file has no fmt chunk")
 
 
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF)  # what recorders that stream (and never seek back) write as the data size
+
+
 def _wav_data(data: bytes) -> bytes:
+    """The samples of a WAV file; AudioError if the file holds less than its header announces (cut short)."""
     offset = 12
     while offset + 8 <= len(data):
         chunk, size = struct.unpack_from("<4sI", data, offset)
         if chunk == b"data":
+            held = len(data) - offset - 8
+            if size in _UNKNOWN_SIZES:
+                return data[offset + 8 :]
+            if size > held:
+                raise AudioError(f"WAV file is cut short: its header announces {size} bytes of audio, "
+                                 f"the file holds {held}")
             return data[offset + 8 : offset + 8 + size]
         offset += 8 + size + (size & 1)
     raise AudioError("WAV file has no data chunk")
@@ -78,8 +91,8 @@ def load(path: Path) -> AudioSegment:
         if wav is None:
             return _with_ffmpeg(data, _guess_format(data))
         code, channels, rate, bits = wav
+        samples = _wav_data(data)  # also refuses a file cut short (a broken download or upload)
         if code in (_WAV_MULAW, _WAV_ALAW):
-            samples = _wav_data(data)
             samples = samples[: len(samples) - len(samples) % channels]
             pcm = audioop.ulaw2lin(samples, 2) if code == _WAV_MULAW else audioop.alaw2lin(samples, 2)
             return AudioSegment(pcm, sample_width=2, frame_rate=rate, channels=channels)

@@ -8,6 +8,7 @@ import pytest
 
 from app.config import ROOT
 from app.core.flow import FlowInvalid, check_flow, parse_flow
+from app.core.queue import QUEUE_PROMPTS
 from app.ivr.prompts import PromptLibrary
 from app.ivr.services import load_flow_file
 
@@ -22,7 +23,8 @@ def flow_data(nodes: dict | None = None, **top) -> dict:
         "start": "menu",
         "fallback": "operator",
         "queue": "q",
-        "prompts": {"hello": {"kk": "Сәлем", "ru": "Привет"}},
+        "prompts": {"hello": {"kk": "Сәлем", "ru": "Привет"},
+                    **{prompt: {"kk": "…", "ru": "…"} for prompt in QUEUE_PROMPTS}},
         "nodes": {
             "menu": {"type": "menu", "prompt": "hello", "options": {"1": "operator"}},
             "operator": {"type": "queue"},
@@ -176,3 +178,9 @@ def test_shipped_flow_is_invalid_without_one_kazakh_recording(tmp_path):
         "ivr_flows/helpline-111.yaml: node 'safety_notice': "
         "prompt 'safety_notice' has no kk audio (audio/prompts/kk/safety_notice.wav)"
     ]
+
+
+def test_a_flow_with_a_queue_needs_the_wait_loop_prompts():
+    data = flow_data()
+    del data["prompts"]["queue_wait_5"]
+    assert_reported(errors_of(data), "operator", "prompt 'queue_wait_5' has no entry")

@@ -92,14 +92,17 @@ def test_every_reply_is_small_xml(call, script):
             assert len(exchange.reply.body) < 64 * 1024
 
 
-def test_the_wait_loop_speaks_the_callers_language_then_hold_music(client):
+def test_the_wait_loop_speaks_place_and_wait_in_the_callers_language_then_hold_music(client):
     call_sid = start_call(client)
     signed_post(client, "/voice/step?s=1", twilio_params(call_sid, Digits="2"))
     signed_post(client, "/voice/step?s=2", twilio_params(call_sid, Digits="3"))
     doc = twiml(signed_post(client, "/voice/wait", twilio_params(call_sid, QueuePosition="3", QueueTime="40")))
-    assert [verb.tag for verb in doc] == ["Say", "Play"]
-    assert doc.xpath("/Response/Say/@language") == ["ru-RU"]
-    assert "оставайтесь на линии" in doc.xpath("string(/Response/Say)")
+    assert [verb.tag for verb in doc] == ["Say", "Say", "Say", "Play"]
+    assert doc.xpath("/Response/Say/@language") == ["ru-RU"] * 3
+    place, wait, hold = (say.text for say in doc.xpath("/Response/Say"))
+    assert place == "Ваше место в очереди: первое."
+    assert wait == "Ожидание около одной минуты."
+    assert "оставайтесь на линии" in hold
     assert doc.xpath("/Response/Play/text()") == [f"{PUBLIC_BASE_URL}/audio/hold/hold.wav"]
 
 

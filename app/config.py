@@ -46,6 +46,8 @@ def load_settings(environ: dict | None = None) -> dict:
         "AUDIO_DIR": env.get("AUDIO_DIR", str(ROOT / "audio")),
         # Languages Twilio can <Say>, with its language code and voice; Kazakh has none.
         "SAY_VOICES": {"ru": ("ru-RU", env.get("SAY_VOICE_RU", "Polly.Tatyana"))},
+        "TWILIO_CALLER_ID": env.get("TWILIO_CALLER_ID", "+77001110111"),
+        "OPERATOR_ANSWER_SECONDS": int(env.get("OPERATOR_ANSWER_SECONDS", 20)),
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),
         "DEFAULT_LANGUAGE": env.get("DEFAULT_LANGUAGE", "kk"),
         "RECORDINGS_DIR": env.get("RECORDINGS_DIR"),  # None: under INSTANCE_DIR, see resolve_paths

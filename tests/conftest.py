@@ -56,7 +56,7 @@ def base_config(tmp_path_factory) -> dict:
 
         from app.cli import alembic_config
 
-        command.upgrade(alembic_config(), "head")
+        command.upgrade(alembic_config(), "heads")
         db.engine.dispose()
     return config
 

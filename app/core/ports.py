@@ -25,3 +25,16 @@ class TelephonyGateway(Protocol):
 
     def delete_recording(self, recording_sid: str) -> None:
         """Delete Twilio's copy; deleting one already gone is not an error."""
+
+    def redirect_queue_member(self, queue_sid: str, call_sid: str, url: str) -> None:
+        """Take a caller out of a Twilio queue and run the TwiML at ``url`` for them."""
+
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        """Make a live call run the TwiML at ``url`` now."""
+
+    def dial_into_conference(self, conference: str, to: str, from_: str, status_callback: str,
+                             timeout: int) -> str:
+        """Dial ``to`` into a conference (created if need be); returns the new call's SID."""
+
+    def record_call(self, call_sid: str, status_callback: str) -> str:
+        """Record a live call in two channels (the caller, and what the caller hears); returns the SID."""

@@ -57,3 +57,29 @@ class QueueEntry(db.Model):
 
     def __repr__(self) -> str:
         return f"<QueueEntry {self.id} {self.priority.value} {self.state.value}>"
+
+
+class Availability(StrEnum):
+    """An operator's state, shown on the console and the supervisors' board."""
+
+    AVAILABLE = "available"  # ready for the next caller
+    BUSY = "busy"  # talking to a caller
+    WRAP_UP = "wrap_up"  # after a call, until the case is saved
+    AWAY = "away"  # not taking calls (also set when they do not answer a bridged call)
+
+
+class OperatorStatus(db.Model):
+    """Where an operator is reached and whether they take calls now."""
+
+    __tablename__ = "operator_status"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    availability: Mapped[Availability] = mapped_column(enum_column(Availability), default=Availability.AWAY)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    # A phone number (+7...) or a Twilio Client identity (client:name) Twilio dials to bridge a caller.
+    endpoint: Mapped[str | None] = mapped_column(String(128))
+
+    user = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<OperatorStatus {self.user_id} {self.availability.value}>"

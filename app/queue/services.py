@@ -7,22 +7,28 @@ way two operators can never get the same caller.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
+from app.audit import services as audit
 from app.calls.models import Call
 from app.core import queue as rules
 from app.core.flow import Flow
 from app.core.ivr import Speak
+from app.core.ports import GatewayError, TelephonyGateway
 from app.core.vocab import Priority
 from app.db import db, utcnow
 
-from .models import EntryState, QueueEntry
+from .models import Availability, EntryState, OperatorStatus, QueueEntry
+
+log = logging.getLogger(__name__)
 
 RECENT_CALLS = 20  # handling times the wait estimate averages
-OPERATORS_ON_DUTY = 1  # until operators' availability is tracked, estimate as if one answers
 
 
 class PickError(RuntimeError):
@@ -37,6 +43,10 @@ def enter(call: Call, priority: Priority, category: str) -> QueueEntry:
                            language=call.language, caller_hash=call.caller_hash)
         db.session.add(entry)
     return entry
+
+
+def entry(entry_id: int | None) -> QueueEntry | None:
+    return db.session.get(QueueEntry, entry_id) if entry_id is not None else None
 
 
 def entry_for_call(call_sid: str) -> QueueEntry | None:
@@ -85,7 +95,7 @@ def announcements(call: Call | None, flow: Flow, queue_sid: str | None) -> tuple
     if call is None or not call.language:
         return ()
     node = flow.nodes.get(call.ivr_state.get("node"))
-    info = wait_round(call.call_sid, queue_sid, OPERATORS_ON_DUTY)
+    info = wait_round(call.call_sid, queue_sid, max(operators_available(), 1))
     if node is None or not node.wait_prompt or info is None:
         return ()
     prompts = (rules.position_prompt(info.position), rules.wait_prompt(info.wait), node.wait_prompt)
@@ -146,3 +156,154 @@ def back_to_line(entry: QueueEntry, error: str | None = None) -> None:
 
 def count_waiting() -> int:
     return db.session.scalar(select(func.count()).where(QueueEntry.state == EntryState.WAITING)) or 0
+
+
+# --- operators -----------------------------------------------------------------------------------
+
+
+def operator_status(user_id: int) -> OperatorStatus:
+    """An operator's status row (created as 'away' on first use)."""
+    status = db.session.get(OperatorStatus, user_id)
+    if status is None:
+        status = OperatorStatus(user_id=user_id, availability=Availability.AWAY)
+        db.session.add(status)
+        db.session.flush()
+    return status
+
+
+def set_availability(user_id: int, availability: Availability, *, by: str | None = None) -> OperatorStatus:
+    """Change an operator's availability (timestamped and audited)."""
+    status = operator_status(user_id)
+    if status.availability is not availability:
+        audit.record("operator.availability", actor_label=by or f"user:{user_id}", target_type="user",
+                     target_id=user_id, availability=availability.value, before=status.availability.value)
+        status.availability, status.since = availability, utcnow()
+    db.session.commit()
+    return status
+
+
+def set_endpoint(user_id: int, endpoint: str) -> OperatorStatus:
+    """Where Twilio dials the operator: +E.164 phone number or ``client:identity``."""
+    endpoint = endpoint.strip()
+    if not (re.fullmatch(r"\+[1-9]\d{6,14}", endpoint) or re.fullmatch(r"client:[\w.@-]{1,100}", endpoint)):
+        raise ValueError("an operator is reached at +<country><number> or client:<identity>")
+    status = operator_status(user_id)
+    status.endpoint = endpoint
+    db.session.commit()
+    return status
+
+
+def operators_available() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(OperatorStatus).where(OperatorStatus.availability == Availability.AVAILABLE)
+    ) or 0
+
+
+def earlier_contacts(caller_hash: str | None, before_call_id: int) -> int:
+    """How many times this caller reached the line before (by keyed hash; anonymous callers: 0)."""
+    if caller_hash is None:
+        return 0
+    return db.session.scalar(
+        select(func.count()).select_from(Call).where(Call.caller_hash == caller_hash, Call.id < before_call_id)
+    ) or 0
+
+
+# --- bridging over Twilio's REST API -------------------------------------------------------------
+
+
+class BridgeError(RuntimeError):
+    """Twilio could not connect the caller and the operator; the caller is waiting again."""
+
+
+def _public(path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def _gateway() -> TelephonyGateway:
+    return current_app.extensions["qorgau.gateway"]
+
+
+def bridge(entry_id: int) -> QueueEntry:
+    """Move a picked caller from the Twilio queue into the entry's conference and ring the operator there.
+
+    Any Twilio error puts the caller back at their place in line, with the error kept for the console.
+    """
+    entry = db.session.get(QueueEntry, entry_id)
+    status = operator_status(entry.operator_id)
+    if not status.endpoint:
+        back_to_line(entry, "the operator has no phone number or client identity in their profile")
+        raise BridgeError(entry.twilio_error)
+    gateway, call_sid = _gateway(), entry.call.call_sid
+    try:
+        if entry.queue_sid:
+            gateway.redirect_queue_member(entry.queue_sid, call_sid, _public(f"/voice/bridge?entry={entry.id}"))
+        else:  # the caller has not reached the wait loop yet: redirecting the call also dequeues it
+            gateway.redirect_call(call_sid, _public(f"/voice/bridge?entry={entry.id}"))
+    except GatewayError as error:
+        back_to_line(entry, str(error))
+        raise BridgeError(str(error)) from None
+    try:
+        gateway.dial_into_conference(entry.conference_name, status.endpoint, current_app.config["TWILIO_CALLER_ID"],
+                                     _public(f"/voice/operator?entry={entry.id}"),
+                                     current_app.config["OPERATOR_ANSWER_SECONDS"])
+    except GatewayError as error:
+        requeue(entry, str(error))
+        raise BridgeError(str(error)) from None
+    set_availability(entry.operator_id, Availability.BUSY, by="bridge")
+    return entry
+
+
+def requeue(entry: QueueEntry, reason: str) -> None:
+    """Send a caller who left the Twilio queue back into it, at their original place."""
+    operator_id = entry.operator_id
+    back_to_line(entry, reason)
+    try:
+        _gateway().redirect_call(entry.call.call_sid, _public(f"/voice/requeue?entry={entry.id}"))
+    except GatewayError as error:
+        log.error("could not send caller of entry %s back to the queue: %s", entry.id, error)
+        entry.twilio_error = f"{reason}; and could not requeue: {error}"
+        db.session.commit()
+    if operator_id is not None:
+        set_availability(operator_id, Availability.AWAY, by="no-answer")
+
+
+_UNANSWERED = {"busy", "no-answer", "failed", "canceled"}
+
+
+def operator_leg(entry_id: int, status: str) -> None:
+    """The operator's call progressed: answered -> talking (and recorded); unanswered -> caller requeued."""
+    entry = db.session.get(QueueEntry, entry_id)
+    if entry is None:
+        return
+    if status == "in-progress" and entry.state is EntryState.ASSIGNED:
+        entry.state, entry.answered_at = EntryState.CONNECTED, utcnow()
+        db.session.commit()
+        try:
+            _gateway().record_call(entry.call.call_sid, _public("/voice/recording"))
+        except GatewayError as error:  # the conversation goes on unrecorded; say so on the console
+            entry.twilio_error = f"recording did not start: {error}"
+            db.session.commit()
+    elif status in _UNANSWERED and entry.state is EntryState.ASSIGNED:
+        requeue(entry, f"the operator did not answer ({status})")
+    elif status == "completed" and entry.state is EntryState.CONNECTED:
+        finish(entry)
+
+
+def finish(entry: QueueEntry) -> None:
+    """The conversation ended: the operator goes to wrap-up until the case is saved."""
+    entry.state, entry.ended_at = EntryState.DONE, utcnow()
+    db.session.commit()
+    if entry.operator_id is not None:
+        set_availability(entry.operator_id, Availability.WRAP_UP, by="call-ended")
+
+
+def call_ended(call_sid: str) -> None:
+    """The caller's call is over: close whatever the queue still held open for it."""
+    entry = entry_for_call(call_sid)
+    if entry is None:
+        return
+    if entry.state is EntryState.CONNECTED:
+        finish(entry)
+    elif entry.state in (EntryState.WAITING, EntryState.ASSIGNED):
+        entry.state, entry.ended_at = EntryState.ABANDONED, utcnow()
+        db.session.commit()

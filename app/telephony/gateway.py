@@ -65,9 +65,47 @@ class TwilioGateway:
     def delete_recording(self, recording_sid: str) -> None:
         """DELETE Recordings/{Sid}.json; a 404 means it is already gone."""
         try:
-            self.client.api.v2010.accounts(self.account_sid).recordings(recording_sid).delete()
+            self._rest(lambda: self.client.api.v2010.accounts(self.account_sid).recordings(recording_sid).delete())
+        except GatewayError as error:
+            if not error.not_found:
+                raise
+
+    def redirect_queue_member(self, queue_sid: str, call_sid: str, url: str) -> None:
+        """POST Queues/{QueueSid}/Members/{CallSid}.json: dequeue that caller into ``url``'s TwiML."""
+        self._rest(lambda: self._account.queues(queue_sid).members(call_sid).update(url=url, method="POST"))
+
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        """POST Calls/{Sid}.json with a new Url."""
+        self._rest(lambda: self._account.calls(call_sid).update(url=url, method="POST"))
+
+    def dial_into_conference(self, conference: str, to: str, from_: str, status_callback: str,
+                             timeout: int) -> str:
+        """POST Conferences/{name}/Participants.json: ring ``to``; its call's progress goes to the callback."""
+        participant = self._rest(lambda: self._account.conferences(conference).participants.create(
+            from_=from_, to=to, timeout=timeout, status_callback=status_callback, status_callback_method="POST",
+            status_callback_event=["initiated", "ringing", "answered", "completed"],
+            start_conference_on_enter=True, end_conference_on_exit=True, beep="false",
+        ))
+        return participant.call_sid
+
+    def record_call(self, call_sid: str, status_callback: str) -> str:
+        """POST Calls/{CallSid}/Recordings.json, dual channel: caller and operator apart."""
+        recording = self._rest(lambda: self._account.calls(call_sid).recordings.create(
+            recording_channels="dual", recording_status_callback=status_callback,
+            recording_status_callback_method="POST", recording_status_callback_event=["completed"],
+        ))
+        return recording.sid
+
+    @property
+    def _account(self):
+        return self.client.api.v2010.accounts(self.account_sid)
+
+    def _rest(self, request):
+        """Run a twilio-python request; Twilio's refusals and network failures become GatewayError."""
+        try:
+            return request()
         except TwilioRestException as error:
-            if error.status != 404:
-                raise GatewayError(f"Twilio refused to delete {recording_sid}: {error.msg}", error.status) from None
+            raise GatewayError(f"Twilio refused: {error.msg} (HTTP {error.status}, code {error.code})",
+                               error.status) from None
         except requests.RequestException as error:
             raise GatewayError(f"cannot reach Twilio: {error}") from None

@@ -94,3 +94,28 @@ def render_wait(flow: Flow, announcements: tuple[ivr.Speak, ...]) -> str:
 
 def empty() -> str:
     return str(VoiceResponse())
+
+
+def hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def render_enqueue(queue: str) -> str:
+    """Put a caller (back) into the Twilio queue with the usual wait loop."""
+    response = VoiceResponse()
+    response.enqueue(queue, wait_url=absolute("/voice/wait"), wait_url_method="POST",
+                     action=absolute("/voice/queue-exit"), method="POST")
+    return str(response)
+
+
+def render_conference(flow: Flow, conference: str, connecting: ivr.Speak | None, entry_id: int) -> str:
+    """The caller joins the case's conference and hears hold music until the operator is there."""
+    response = VoiceResponse()
+    if connecting is not None:
+        add_prompt(response, flow, connecting)
+    dial = response.dial(action=absolute("/voice/bridge-end", entry=entry_id), method="POST")
+    dial.conference(conference, start_conference_on_enter=False, end_conference_on_exit=True, beep="false",
+                    wait_url=absolute("/audio/hold/hold.wav"), wait_method="GET")
+    return str(response)

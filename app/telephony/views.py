@@ -87,6 +87,41 @@ def status():
     """'Call status changes': move the call along its lifecycle."""
     form = request.form
     calls.record_status(form.get("CallSid", ""), form.get("CallStatus"), form.get("CallDuration"))
+    if form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
+        line.call_ended(form.get("CallSid", ""))
+    return _xml(twiml.empty())
+
+
+@voice.post("/bridge")
+@twilio_signed
+def bridge():
+    """The picked caller, taken out of the queue over REST, joins the case's conference."""
+    entry = line.entry(request.args.get("entry", type=int)) or abort(404)
+    flow = ivr_service.flow_for(entry.call)
+    connecting = ivr.Speak("connecting", entry.language) if entry.language and "connecting" in flow.prompts else None
+    return _xml(twiml.render_conference(flow, entry.conference_name, connecting, entry.id))
+
+
+@voice.post("/requeue")
+@twilio_signed
+def requeue():
+    """The operator did not answer: the caller goes back into the queue (their place is kept)."""
+    entry = line.entry(request.args.get("entry", type=int)) or abort(404)
+    return _xml(twiml.render_enqueue(ivr_service.flow_for(entry.call).queue))
+
+
+@voice.post("/bridge-end")
+@twilio_signed
+def bridge_end():
+    """<Dial> ended: the conversation is over for the caller."""
+    return _xml(twiml.hangup())
+
+
+@voice.post("/operator")
+@twilio_signed
+def operator():
+    """Progress of the operator's leg (statusCallback of the conference participant)."""
+    line.operator_leg(request.args.get("entry", type=int), request.form.get("CallStatus", ""))
     return _xml(twiml.empty())
 
 

@@ -50,9 +50,11 @@ class StandInServer:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        """Stop answering (Twilio unreachable); safe to call twice."""
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join(timeout=5)
         self.server.server_close()
-        self.thread.join(timeout=5)
 
     def requests_for(self, recording_sid: str) -> list[dict]:
         return [r for r in self.standin.requests if recording_sid in r["path"]]
@@ -185,8 +187,17 @@ def process(app, recording_sid: str):
     """Run the recording's job in-process (``services.process``), returning the state reached."""
     from app.recordings import services
 
+    identifier = recording_id(app, recording_sid)
     with app.app_context():
         try:
-            return services.process(recording_id(app, recording_sid))
+            return services.process(identifier)
         finally:
             db.session.remove()
+
+
+def start_call(app, language: str = "kk") -> str:
+    """A call that chose its language and waits in the queue (the caller hangs up after two rounds)."""
+    simulator = CallSimulator(AppTransport(app), PUBLIC_BASE_URL, AUTH_TOKEN, ACCOUNT_SID)
+    result = simulator.call(ScriptedCaller([{"kk": "1", "ru": "2"}[language], "1"]))
+    assert result.problems == []
+    return result.call_sid

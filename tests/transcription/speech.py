@@ -93,6 +93,12 @@ def phone(segment: AudioSegment) -> AudioSegment:
     return segment.set_channels(1).set_frame_rate(PHONE_RATE).set_sample_width(2)
 
 
+def pad(segment: AudioSegment, frames: int) -> AudioSegment:
+    """``segment`` followed by silence up to exactly ``frames`` frames."""
+    missing = frames - int(segment.frame_count())
+    return segment._spawn(segment.raw_data + b"\0" * (missing * segment.frame_width))
+
+
 def ffmpeg(source: Path, target: Path, *options: str) -> Path:
     """Convert with imageio-ffmpeg's own binary (no system ffmpeg here)."""
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
@@ -150,10 +156,8 @@ def make_test_audio(folder: Path) -> TestAudio:
     caller = phone(speak(YES))
     operator_starts = 2.0
     operator = AudioSegment.silent(int(operator_starts * 1000), frame_rate=PHONE_RATE) + phone(speak(f"{NO} {NO}"))
-    length = max(len(caller), len(operator)) + 300
-    caller_padded = caller + AudioSegment.silent(length - len(caller), frame_rate=PHONE_RATE)
-    operator_padded = operator + AudioSegment.silent(length - len(operator), frame_rate=PHONE_RATE)
-    dual_segment = AudioSegment.from_mono_audiosegments(caller_padded, operator_padded)
+    frames = int(max(caller.frame_count(), operator.frame_count())) + PHONE_RATE // 4
+    dual_segment = AudioSegment.from_mono_audiosegments(pad(caller, frames), pad(operator, frames))
     dual = write("dual-8k.wav", dual_segment)
 
     message_mp3 = ffmpeg(message_8k, folder / "message.mp3", "-c:a", "libmp3lame", "-b:a", "32k")

@@ -16,11 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Debian packages the tests use: espeak-ng (prompt placeholders, test audio).
+# Debian packages the tests use: espeak-ng (prompt placeholders, test audio), chromium (browser tests).
+SYSTEM_PACKAGES := espeak-ng chromium
 system-deps:
-	@command -v espeak-ng >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; \
-	  else echo "please install espeak-ng (sudo apt-get install espeak-ng)"; exit 1; fi; }
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; fi
 
 run: setup
 	set -a; [ -f .env ] && . ./.env; set +a; \

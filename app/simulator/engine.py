@@ -8,6 +8,7 @@ loop, <Leave>, the action on leaving), <Hangup>, <Reject>, relative URLs and the
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -74,6 +75,34 @@ class AppTransport:
             response.close()  # file responses (prompt audio) hold the file open until closed
 
 
+class TwilioSide(Protocol):
+    """What Twilio's REST API did to live calls (the stand-in, in this process or over HTTP)."""
+
+    def take_redirect(self, call_sid: str) -> tuple[str, str] | None:
+        """(url, method) if the call was redirected since the last look."""
+
+    def call_ended(self, call_sid: str, conversation: bytes | None = None) -> None:
+        """The caller hung up: finish recordings and operator legs."""
+
+
+class RemoteTwilio:
+    """The REST stand-in of a server running elsewhere (``/twilio-sim`` of a development server)."""
+
+    def __init__(self, base_url: str, account_sid: str, auth_token: str):
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+        self.session.auth = (account_sid, auth_token)
+
+    def take_redirect(self, call_sid):
+        answer = self.session.get(f"{self.base_url}/_simulator/calls/{call_sid}/redirect", timeout=10).json()
+        return (answer["url"], answer["method"]) if answer.get("url") else None
+
+    def call_ended(self, call_sid, conversation=None):
+        self.session.post(f"{self.base_url}/_simulator/calls/{call_sid}/ended", data=conversation or b"", timeout=10)
+
+
 class Caller(Protocol):
     """The person on the phone: decides what to press and whether to speak."""
 
@@ -124,6 +153,7 @@ class CallResult:
     ended_by: str = ""
     queue_result: str | None = None
     recordings: list[str] = field(default_factory=list)
+    conferences: list[str] = field(default_factory=list)  # conferences the caller was bridged into
 
     @property
     def problems(self) -> list[str]:
@@ -142,6 +172,8 @@ class CallSimulator:
                  api_base: str = "https://api.twilio.com", to: str = "+77001110111", wait_rounds: int = 2,
                  describe: Callable[[str], str | None] = lambda url: None,
                  on_recording: Callable[[str], float | None] = lambda recording_sid: None,
+                 twilio: TwilioSide | None = None, round_seconds: float = 0.0, talk_rounds: int = 3,
+                 conversation: Callable[[], bytes | None] = lambda: None,
                  on_heard: Callable[[str], None] = lambda line: None):
         self.transport = transport
         self.public_base = public_base.rstrip("/")
@@ -152,6 +184,10 @@ class CallSimulator:
         self.wait_rounds = wait_rounds
         self.describe = describe
         self.on_recording = on_recording  # puts the caller's voice where Twilio keeps recordings
+        self.twilio = twilio  # what the REST API did to the call meanwhile (redirects), and its recordings
+        self.round_seconds = round_seconds  # real time one round of waiting or talking takes
+        self.talk_rounds = talk_rounds  # rounds the caller stays in a conference before hanging up
+        self.conversation = conversation  # the audio of a recorded conversation (both channels)
         self.on_heard = on_heard
         self._checked_audio: dict[str, int] = {}
 
@@ -210,6 +246,8 @@ class CallSimulator:
             elif tag in ("Hangup", "Reject"):
                 self._say("☎ the helpline hangs up")
                 raise _Ended("hangup")
+            elif tag == "Dial" and verb.find("Conference") is not None:
+                return self._conference(verb.find("Conference"))
             else:
                 self._say(f"☎ <{tag}> (not simulated) ends the call")
                 raise _Ended(f"unsupported:{tag}")
@@ -289,6 +327,11 @@ class CallSimulator:
                         "AvgQueueTime": "0", "MaxQueueSize": "100"}
         result, next_request = "hangup", None
         for _ in range(self.wait_rounds):
+            redirect = self._redirected()
+            if redirect:
+                self._say("⏳ taken out of the queue by the REST API")
+                result, next_request = "redirected", redirect
+                break
             if not wait_url:
                 break
             params = {**queue_params, "QueueTime": str(self.seconds)}
@@ -314,6 +357,29 @@ class CallSimulator:
             raise _Ended("caller")
         return next_request
 
+    def _conference(self, conference: ElementTree.Element):
+        """In the case's conference: talk for a few rounds (unless redirected), then hang up."""
+        name = (conference.text or "").strip()
+        self.result.conferences.append(name)
+        self._say(f"🤝 joins conference {name!r}")
+        for _ in range(self.talk_rounds):
+            redirect = self._redirected()
+            if redirect:
+                self._say("🤝 taken out of the conference by the REST API")
+                return redirect
+            self.seconds += 10
+        self._say("☎ the caller says goodbye and hangs up")
+        if self.twilio is not None:
+            self.twilio.call_ended(self.result.call_sid, self.conversation())
+        raise _Ended("caller")
+
+    def _redirected(self) -> tuple[str, str, dict] | None:
+        """Wait one round in real time, then see whether the REST API redirected the call meanwhile."""
+        if self.round_seconds:
+            time.sleep(self.round_seconds)
+        redirect = self.twilio.take_redirect(self.result.call_sid) if self.twilio else None
+        return (redirect[0], redirect[1], {}) if redirect else None
+
     def _follow_wait(self, doc_url: str, root: ElementTree.Element):
         """One round of wait music; returns (QueueResult, next request) if the caller left the queue."""
         for verb in root:
@@ -338,11 +404,7 @@ class CallSimulator:
 
     def _webhook(self, method: str, url: str, extra: dict[str, str]) -> Exchange:
         params = {**self.base_params, **extra}
-        signed_url = url if method == "POST" else _with_query(url, params)
-        signature = self.validator.compute_signature(signed_url, params if method == "POST" else {})
-        headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": secrets.token_hex(16),
-                   "User-Agent": "TwilioProxy/1.1 (qorgau simulator)"}
-        reply = self.transport.send(method, url, params, headers)
+        reply = send_signed(self.transport, self.validator, method, url, params)
         problems, document = check_response(reply.status, reply.content_type, reply.body)
         exchange = Exchange(method, url, params, reply, problems, document)
         self.result.exchanges.append(exchange)
@@ -366,6 +428,18 @@ class CallSimulator:
     def _say(self, line: str) -> None:
         self.result.heard.append(line)
         self.on_heard(line)
+
+
+def send_signed(transport: Transport, validator: RequestValidator | str, method: str, url: str,
+                params: dict[str, str]) -> Reply:
+    """Deliver a webhook as Twilio does: signed with the auth token, with an idempotency token."""
+    if isinstance(validator, str):
+        validator = RequestValidator(validator)
+    signed_url = url if method == "POST" else _with_query(url, params)
+    signature = validator.compute_signature(signed_url, params if method == "POST" else {})
+    headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": secrets.token_hex(16),
+               "User-Agent": "TwilioProxy/1.1 (qorgau simulator)"}
+    return transport.send(method, url, params, headers)
 
 
 def _with_query(url: str, params: dict[str, str]) -> str:

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from .twilio_calls import CallControl
+
 API = "/2010-04-01/Accounts/<account_sid>"
 _SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 
 
-class TwilioStandIn:
+class TwilioStandIn(CallControl):
     """State of the stand-in: stored recordings, the request log and injected faults."""
 
     def __init__(self, storage: Path, account_sid: str, auth_token: str):
@@ -32,6 +34,7 @@ class TwilioStandIn:
         self.requests: list[dict] = []
         self.faults: list[int] = []  # HTTP statuses to answer the next media requests with
         self._lock = threading.Lock()
+        self._init_calls()
         (self.storage / "recordings").mkdir(parents=True, exist_ok=True)
 
     # --- what the simulated call puts in ------------------------------------------------------
@@ -57,6 +60,16 @@ class TwilioStandIn:
         bp.after_request(self._log_status)
         bp.add_url_rule(f"{API}/Recordings/<name>", "recording", self._recording, methods=["GET", "DELETE"])
         bp.add_url_rule("/_simulator/recordings/<recording_sid>", "upload", self._upload, methods=["PUT"])
+        bp.add_url_rule(f"{API}/Queues/<queue_sid>/Members/<call_sid>.json", "member", self._update_member,
+                        methods=["POST"])
+        bp.add_url_rule(f"{API}/Calls/<call_sid>.json", "call", self._update_call, methods=["POST"])
+        bp.add_url_rule(f"{API}/Conferences/<conference>/Participants.json", "participants",
+                        self._create_participant, methods=["POST"])
+        bp.add_url_rule(f"{API}/Calls/<call_sid>/Recordings.json", "call_recordings", self._create_call_recording,
+                        methods=["POST"])
+        bp.add_url_rule("/_simulator/calls/<call_sid>/redirect", "redirect", self._take_redirect_http)
+        bp.add_url_rule("/_simulator/calls/<call_sid>/ended", "ended", self._call_ended_http, methods=["POST"])
+        self.url_prefix = url_prefix
         return bp
 
     def app(self) -> Flask:

@@ -132,7 +132,7 @@ class TestAudio:
     truncated: Path  # a WAV whose header promises twice the audio the file holds (a cut download)
     cut_header: Path  # a WAV cut inside its fmt chunk
     text: Path  # a text file named .wav
-    long_8k: Path  # ≈ 20 s of speech: a job long enough to kill a worker in the middle of
+    long_8k: Path  # ≈ 22 s of speech: a job long enough to kill a worker in the middle of
     long_duration: float
 
 
@@ -171,7 +171,7 @@ def make_test_audio(folder: Path) -> TestAudio:
     text = folder / "notes.wav"
     text.write_text("Not audio: notes about a call, saved with the wrong name.\n")
 
-    long_segment = phone(speak(" ".join([MESSAGE] * 4)))
+    long_segment = phone(speak(" ".join([MESSAGE] * 3)))
     long_8k = write("long-8k.wav", long_segment)
     return TestAudio(
         message_8k=message_8k, message_duration=len(message) / 1000, yes_no_8k=yes_no_8k, yes_mulaw=yes_mulaw,

@@ -6,6 +6,7 @@ def import_all() -> None:
     from app.audit import models as _audit  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
     from app.calls import models as _calls  # noqa: F401
+    from app.cases import models as _cases  # noqa: F401
     from app.queue import models as _queue  # noqa: F401
     from app.recordings import models as _recordings  # noqa: F401
     from app.transcription import models as _transcription  # noqa: F401

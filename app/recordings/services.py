@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.calls.services import find_call
@@ -32,6 +32,7 @@ from .models import Recording, RecordingState
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8  # after this many tries at a network failure, the recording is marked failed
+SEND_GRACE_SECONDS = 60  # a row whose job was never sent is left to its sender this long before the sweep sends it
 
 
 def register(call_sid: str, recording_sid: str, media_url: str, status: str, duration: str | None,
@@ -229,8 +230,13 @@ def _sha256(data: bytes) -> str:
 
 def unfinished() -> list[Recording]:
     """Recordings whose job should run again: never sent, stale, or waiting for a model now installed."""
-    cutoff = utcnow() - timedelta(seconds=current_app.config["RECORDING_JOB_LEASE_SECONDS"])
-    stale = or_(Recording.job_sent_at.is_(None), Recording.updated_at < cutoff)
+    lease = current_app.config["RECORDING_JOB_LEASE_SECONDS"]
+    now = utcnow()
+    # A row is committed a moment before its job is sent: give the sender that moment, or a sweep running
+    # just then would send the job a second time.
+    never_sent = and_(Recording.job_sent_at.is_(None),
+                      Recording.created_at < now - timedelta(seconds=min(lease, SEND_GRACE_SECONDS)))
+    stale = or_(never_sent, Recording.updated_at < now - timedelta(seconds=lease))
     in_flight = Recording.state.in_([RecordingState.AT_TWILIO, RecordingState.STORED])
     rows = list(db.session.scalars(select(Recording).where(in_flight, stale)))
     if current_app.config["DELETE_AT_TWILIO"]:
@@ -243,13 +249,23 @@ def unfinished() -> list[Recording]:
 
 def sweep() -> int:
     """Re-send every unfinished recording's job; returns how many were sent."""
-    rows = unfinished()
-    for recording in rows:
+    sent = 0
+    for recording in unfinished():
+        # Claim the row first: sweeps run in every worker at start-up and in every consumer each minute, and
+        # only the one whose update finds the row unchanged sends its job.
+        values = {"updated_at": utcnow()}
         if recording.state is RecordingState.NEEDS_MODEL:
-            recording.state = RecordingState.STORED
-        recording.updated_at = utcnow()
+            values["state"] = RecordingState.STORED
+        claim = (update(Recording).where(Recording.id == recording.id, Recording.updated_at == recording.updated_at)
+                 .values(**values).execution_options(synchronize_session=False))
+        if db.session.execute(claim).rowcount != 1:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        db.session.refresh(recording)
         send(recording)
-    return len(rows)
+        sent += 1
+    return sent
 
 
 def rerun(recording_id: int, progress: Callable[[int, int], None] | None = None) -> RecordingState:

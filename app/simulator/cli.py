@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from flask.cli import with_appcontext
 
 from app.ivr.prompts import SAMPLE_RATE, espeak_wav
 
-from .engine import AppTransport, CallSimulator, HttpTransport, ScriptedCaller
+from .engine import AppTransport, CallSimulator, HttpTransport, RemoteTwilio, ScriptedCaller
 
 
 class PromptingCaller:
@@ -71,17 +72,49 @@ def _recorder(text: str, voice: str, target: str | None):
     return record
 
 
+OPERATOR_LINES = {
+    "kk": "Сәлеметсіз бе, 111 желісі. Сізді тыңдап тұрмын.",
+    "ru": "Здравствуйте, линия 111. Я вас слушаю.",
+}
+
+
+def _twilio_side(target: str | None):
+    """The REST stand-in that redirects the simulated call when an operator picks it (development only)."""
+    standin = current_app.extensions.get("qorgau.twilio_standin")
+    if standin is None:
+        return None
+    if target is None:
+        return standin
+    config = current_app.config
+    return RemoteTwilio(f"{target.rstrip('/')}/twilio-sim", config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
+
+
+def conversation_audio(voice: str) -> bytes:
+    """A two-channel recording as Twilio makes one: the caller on channel 1, the operator on channel 2."""
+    from pydub import AudioSegment
+
+    caller, operator = (AudioSegment.from_wav(io.BytesIO(espeak_wav(text, voice)))
+                        for text in (DEFAULT_MESSAGES[voice], OPERATOR_LINES[voice]))
+    length = max(len(caller), len(operator))
+    caller, operator = (part + AudioSegment.silent(length - len(part), SAMPLE_RATE) for part in (caller, operator))
+    out = io.BytesIO()
+    AudioSegment.from_mono_audiosegments(caller, operator).export(out, format="wav")
+    return out.getvalue()
+
+
 @click.command("simulate")
 @click.option("--digits", help="Keys for each menu, space-separated; '-' = silence. Omit to be asked.")
 @click.option("--url", "target", help="A running server (e.g. http://127.0.0.1:5000); default: in-process.")
 @click.option("--from", "from_number", default="+77011234567", show_default=True, help="Caller's number.")
 @click.option("--wait-rounds", default=2, show_default=True, help="Rounds of hold music before hanging up.")
+@click.option("--round-seconds", default=0.0, show_default=True,
+              help="Real seconds per round of waiting or talking (e.g. 2, to be picked from the console).")
 @click.option("--say", default=None, help="What the caller says in a voice message (spoken by espeak-ng).")
 @click.option("--voice", type=click.Choice(["kk", "ru"]), default="ru", show_default=True,
               help="espeak-ng voice of the caller's message.")
 @with_appcontext
-def simulate(digits: str | None, target: str | None, from_number: str, wait_rounds: int, say: str | None,
-             voice: str) -> None:
+def simulate(digits: str | None, target: str | None, from_number: str, wait_rounds: int, round_seconds: float,
+             say: str | None, voice: str) -> None:
     """Call 111 as Twilio would: signed webhooks, TwiML followed, what the caller hears printed."""
     config = current_app.config
     public = config["PUBLIC_BASE_URL"]
@@ -92,6 +125,8 @@ def simulate(digits: str | None, target: str | None, from_number: str, wait_roun
         api_base=api_base, wait_rounds=wait_rounds,
         describe=prompt_texts(current_app.extensions["qorgau.flows"]), on_heard=click.echo,
         on_recording=_recorder(say or DEFAULT_MESSAGES[voice], voice, target),
+        twilio=_twilio_side(target), round_seconds=round_seconds,
+        conversation=lambda: conversation_audio(voice),
     )
     caller = ScriptedCaller(digits.split()) if digits is not None else PromptingCaller()
     result = simulator.call(caller, from_number=from_number)

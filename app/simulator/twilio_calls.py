@@ -10,16 +10,47 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import secrets
 import threading
 import time
 import wave
+from pathlib import Path
 
 from flask import Response, jsonify, request
 
 from .engine import HttpTransport, Transport, send_signed
 
 log = logging.getLogger(__name__)
+
+
+class _Files:
+    """Simulated Twilio state as JSON files, shared by every process serving the stand-in."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def put(self, kind: str, key: str, value: dict) -> None:
+        folder = self.root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{key}.{secrets.token_hex(4)}"
+        partial.write_text(json.dumps(value))
+        os.replace(partial, folder / f"{key}.json")
+
+    def pop(self, kind: str, key: str) -> dict | None:
+        path = self.root / kind / f"{key}.json"
+        try:
+            claimed = path.with_suffix(f".taken-{secrets.token_hex(4)}")
+            os.replace(path, claimed)  # atomic: only one reader takes it
+        except FileNotFoundError:
+            return None
+        value = json.loads(claimed.read_text())
+        claimed.unlink()
+        return value
+
+    def all(self, kind: str) -> dict[str, dict]:
+        folder = self.root / kind
+        return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
 
 
 class CallControl:
@@ -31,27 +62,36 @@ class CallControl:
     url_prefix = ""  # where the stand-in's routes are mounted
 
     def _init_calls(self) -> None:
-        self._redirects: dict[str, tuple[str, str]] = {}  # pending: the caller has not followed it yet
-        self._redirected: list[tuple[str, str]] = []  # every (call SID, URL) redirect ever made
-        self.participants: list[dict] = []  # every participant created: conference, to, call_sid, callback
-        self.call_recordings: dict[str, dict] = {}  # recording SID -> the call it records and its callback
+        # pending redirects (until the caller follows them), every redirect made, participants created,
+        # recordings started: files, so that every web worker process of a development server sees them
+        self._state = _Files(self.storage / "calls")
+
+    @property
+    def participants(self) -> list[dict]:
+        """Every participant created: conference, to, call SID, status callback, answered, done."""
+        return list(self._state.all("participants").values())
+
+    @property
+    def call_recordings(self) -> dict[str, dict]:
+        """Recording SID -> the call it records, its callback and whether it is finished."""
+        return self._state.all("call-recordings")
 
     # --- what the simulated caller asks ------------------------------------------------------------
 
     def take_redirect(self, call_sid: str) -> tuple[str, str] | None:
         """A new TwiML URL for this call, set by the REST API since the last look (then forgotten)."""
-        with self._lock:
-            return self._redirects.pop(call_sid, None)
+        redirect = self._state.pop("redirects", call_sid)
+        return (redirect["url"], redirect["method"]) if redirect else None
 
     def call_ended(self, call_sid: str, conversation: bytes | None = None) -> None:
         """The caller hung up: finish the call's recordings and hang up its operators, as Twilio would.
 
         ``conversation`` is the recorded audio (two channels: the caller, then the operator).
         """
-        for recording_sid, recording in list(self.call_recordings.items()):
+        for recording_sid, recording in self.call_recordings.items():
             if recording["call_sid"] != call_sid or recording["done"]:
                 continue
-            recording["done"] = True
+            self._state.put("call-recordings", recording_sid, {**recording, "done": True})
             if conversation is not None:
                 self.put_recording(recording_sid, conversation)
             if recording["callback"]:
@@ -64,7 +104,7 @@ class CallControl:
                 })
         for participant in self.participants:
             if participant["caller"] == call_sid and participant["answered"] and not participant["done"]:
-                participant["done"] = True
+                self._state.put("participants", participant["call_sid"], {**participant, "done": True})
                 self._notify(participant["callback"], {**participant["params"], "CallStatus": "completed"})
 
     # --- the REST resources ------------------------------------------------------------------------
@@ -87,9 +127,9 @@ class CallControl:
         return jsonify(sid=call_sid, account_sid=account_sid, status="in-progress", uri=request.path)
 
     def _redirect(self, call_sid: str, url: str) -> None:
-        with self._lock:
-            self._redirects[call_sid] = (url, request.form.get("Method", "POST").upper())
-            self._redirected.append((call_sid, url))
+        redirect = {"url": url, "method": request.form.get("Method", "POST").upper(), "call_sid": call_sid}
+        self._state.put("redirects", call_sid, redirect)
+        self._state.put("redirected", f"{time.time_ns()}-{call_sid}", redirect)
 
     def _create_participant(self, account_sid: str, conference: str):
         """POST Conferences/{Sid or name}/Participants.json: ring ``To`` into the conference."""
@@ -103,8 +143,7 @@ class CallControl:
             "params": {"AccountSid": account_sid, "CallSid": call_sid, "From": form["From"], "To": form["To"],
                        "Direction": "outbound-api", "ConferenceSid": "CF" + secrets.token_hex(16)},
         }
-        with self._lock:
-            self.participants.append(participant)
+        self._state.put("participants", call_sid, participant)
         threading.Thread(target=self._ring, args=(participant,), daemon=True).start()
         return jsonify(call_sid=call_sid, conference_sid=participant["params"]["ConferenceSid"],
                        account_sid=account_sid, status="queued", label=None, uri=request.path), 201
@@ -113,11 +152,10 @@ class CallControl:
         """POST Calls/{CallSid}/Recordings.json: start recording a live call."""
         recording_sid = "RE" + secrets.token_hex(16)
         base = request.host_url.rstrip("/") + self.url_prefix
-        with self._lock:
-            self.call_recordings[recording_sid] = {
-                "call_sid": call_sid, "callback": request.form.get("RecordingStatusCallback"), "done": False,
-                "channels": request.form.get("RecordingChannels", "mono"), "base": base,
-            }
+        self._state.put("call-recordings", recording_sid, {
+            "call_sid": call_sid, "callback": request.form.get("RecordingStatusCallback"), "done": False,
+            "channels": request.form.get("RecordingChannels", "mono"), "base": base,
+        })
         return jsonify(sid=recording_sid, call_sid=call_sid, account_sid=account_sid, status="in-progress",
                        channels=2 if request.form.get("RecordingChannels") == "dual" else 1, uri=request.path), 201
 
@@ -135,10 +173,9 @@ class CallControl:
     def _caller_in(self, conference: str) -> str | None:
         """The caller redirected into this conference's bridge (the app names both after the queue entry)."""
         entry = conference.rsplit("-", 1)[-1]
-        with self._lock:
-            for call_sid, url in reversed(self._redirected):
-                if f"entry={entry}" in url:
-                    return call_sid
+        for redirect in reversed(self._state.all("redirected").values()):
+            if f"entry={entry}" in redirect["url"]:
+                return redirect["call_sid"]
         return None
 
     def _ring(self, participant: dict) -> None:
@@ -146,10 +183,10 @@ class CallControl:
         self._notify(participant["callback"], {**participant["params"], "CallStatus": "ringing"})
         time.sleep(self.ring_seconds)
         if self.operator_answers:
-            participant["answered"] = True
+            self._state.put("participants", participant["call_sid"], {**participant, "answered": True})
             self._notify(participant["callback"], {**participant["params"], "CallStatus": "in-progress"})
         else:
-            participant["done"] = True
+            self._state.put("participants", participant["call_sid"], {**participant, "done": True})
             self._notify(participant["callback"], {**participant["params"], "CallStatus": "no-answer"})
 
     def _notify(self, url: str | None, params: dict) -> None:

@@ -137,6 +137,7 @@ def recording():
         status=form.get("RecordingStatus", ""),
         duration=form.get("RecordingDuration"),
         channels=form.get("RecordingChannels"),
+        source=form.get("RecordingSource"),
     )
     return _xml(twiml.empty())
 

@@ -201,3 +201,18 @@ def start_call(app, language: str = "kk") -> str:
     result = simulator.call(ScriptedCaller([{"kk": "1", "ru": "2"}[language], "1"]))
     assert result.problems == []
     return result.call_sid
+
+
+def backdate(app, recording_sid: str, minutes: float, columns: tuple[str, ...] = ("created_at", "updated_at")) -> None:
+    """Move a recording's timestamps into the past, as if it had been waiting that long."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    with app.app_context():
+        recording = db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+        earlier = {name: getattr(recording, name) - timedelta(minutes=minutes) for name in columns}
+        # A Core update: the ORM would set updated_at to now on any change of the row.
+        db.session.execute(update(Recording).where(Recording.id == recording.id).values(**earlier))
+        db.session.commit()
+        db.session.remove()

@@ -5,7 +5,15 @@ from __future__ import annotations
 from app.recordings.models import RecordingState
 from tests.transcription.speech import assert_well_formed
 
-from .pipeline import leave_voice_message, load_recording, queued_jobs, recording_callback, run_queued_jobs, start_call
+from .pipeline import (
+    backdate,
+    leave_voice_message,
+    load_recording,
+    queued_jobs,
+    recording_callback,
+    run_queued_jobs,
+    start_call,
+)
 
 
 def test_jobs_lists_recordings_by_state_with_the_reason_they_stopped(make_pipeline_app, twilio, test_audio, tmp_path):
@@ -41,6 +49,8 @@ def test_jobs_lists_recordings_by_state_with_the_reason_they_stopped(make_pipeli
     assert lost in failed_only and broken in failed_only and waiting.recording_sid not in failed_only
 
     assert load_recording(app, unsent).job_sent_at is None
+    assert runner.invoke(args=["recordings", "sweep"]).output == "re-sent 0 job(s)\n"  # its sender may still send it
+    backdate(app, unsent, minutes=2)
     swept = runner.invoke(args=["recordings", "sweep"])
     assert swept.output == "re-sent 1 job(s)\n"
     assert [job.args for job in queued_jobs(app)] == [(load_recording(app, unsent).id,)]

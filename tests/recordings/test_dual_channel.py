@@ -58,8 +58,6 @@ def test_the_kind_of_recording_follows_twilios_recording_source(app, source, cha
             ("voice_message",) * int(channels) if kind == "voice_message" else ("caller", "operator")[: int(channels)])
 
 
-@pytest.mark.xfail(strict=True, reason="app/telephony/views.py does not pass RecordingSource to recordings.register, "
-                                       "so a one-channel conference recording is taken for a voice message")
 def test_the_webhook_passes_the_recording_source_on(pipeline_app, twilio):
     app = pipeline_app
     recording_sid = new_recording_sid()

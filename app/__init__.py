@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from .auth import views as auth_views
+    from .cases.taxonomy import taxonomy
     from .db import db
     from .extensions import csrf, login_manager
     from .i18n import init_app as init_i18n
@@ -39,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     init_i18n(app)
     ivr_service.init_app(app)
+    taxonomy()  # a broken taxonomy file stops the app here, not on an operator's first case
 
     app.register_blueprint(telephony_views.voice)
     app.register_blueprint(telephony_views.audio)

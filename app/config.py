@@ -12,7 +12,7 @@ _DEV_SECRET = "dev-only-secret-not-for-production"
 _DEV_AUTH_TOKEN = "dev-twilio-auth-token"
 _DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CALLER_HASH_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CALLER_HASH_KEY", "CALLBACK_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                           "PUBLIC_BASE_URL", "DATABASE_URL")
 
 
@@ -35,6 +35,13 @@ def load_settings(environ: dict | None = None) -> dict:
         "INSTANCE_DIR": str(instance),
         "SECRET_KEY": env.get("SECRET_KEY", _DEV_SECRET),
         "CALLER_HASH_KEY": env.get("CALLER_HASH_KEY", _DEV_SECRET + "-caller-hash"),
+        "CALLBACK_KEY": env.get("CALLBACK_KEY", _DEV_SECRET + "-callback"),
+        "CALLBACK_HOURS": int(env.get("CALLBACK_HOURS", 24)),
+        "QUEUE_OPTIONS_EVERY": int(env.get("QUEUE_OPTIONS_EVERY", 2)),
+        "MAX_WAIT_SECONDS": int(env.get("MAX_WAIT_SECONDS", 600)),
+        "OPERATING_HOURS": env.get("OPERATING_HOURS", "24/7"),
+        "HOLIDAYS": env.get("HOLIDAYS", ""),
+        "TIMEZONE": env.get("TIMEZONE", "Asia/Almaty"),
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", _DEV_ACCOUNT_SID),
@@ -96,4 +103,5 @@ def _database_url(url: str | None, instance: Path) -> str:
 
 def is_dev_default(settings: dict, key: str) -> bool:
     """True when ``key`` still holds its development default (so start-up can say so)."""
-    return settings.get(key) in (_DEV_SECRET, _DEV_AUTH_TOKEN, _DEV_ACCOUNT_SID, _DEV_SECRET + "-caller-hash")
+    return settings.get(key) in (_DEV_SECRET, _DEV_AUTH_TOKEN, _DEV_ACCOUNT_SID, _DEV_SECRET + "-caller-hash",
+                                 _DEV_SECRET + "-callback")

@@ -23,9 +23,10 @@ def make_huey(settings: dict) -> Huey:
 def register_tasks(huey: Huey) -> dict:
     """Define every domain's tasks on ``huey``; returns the task handles by name."""
     from app.calls.tasks import register as calls_tasks
+    from app.queue.tasks import register as queue_tasks
     from app.recordings.tasks import register as recordings_tasks
 
-    return {**calls_tasks(huey), **recordings_tasks(huey)}
+    return {**calls_tasks(huey), **queue_tasks(huey), **recordings_tasks(huey)}
 
 
 @contextlib.contextmanager

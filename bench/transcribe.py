@@ -157,19 +157,22 @@ class CpuWindow:
     def __init__(self, pids: Callable[[], list[int]]):
         self.pids = pids
 
-    def _ours(self) -> float:
+    @staticmethod
+    def _self() -> float:
         times = os.times()  # this process, its threads, and its children once reaped (vosk-transcriber)
-        return times.user + times.system + times.children_user + times.children_system + sum(
-            proc_cpu(pid) for pid in self.pids())
+        return times.user + times.system + times.children_user + times.children_system
 
     def __enter__(self) -> CpuWindow:
-        self.started, self.machine0, self.ours0 = time.monotonic(), machine_busy(), self._ours()
+        self.started, self.machine0, self.self0 = time.monotonic(), machine_busy(), self._self()
+        self.pids0 = {pid: proc_cpu(pid) for pid in self.pids()}
         return self
 
     def __exit__(self, *exc) -> None:
         self.wall = time.monotonic() - self.started
         self.machine = (machine_busy() - self.machine0) / self.wall
-        self.ours = (self._ours() - self.ours0) / self.wall
+        alive = set(self.pids())  # a consumer that died in the window: its CPU since the start is unknown
+        used = sum(proc_cpu(pid) - before for pid, before in self.pids0.items() if pid in alive)
+        self.ours = (self._self() - self.self0 + used) / self.wall
         self.others = max(0.0, self.machine - self.ours)
 
     def note(self) -> str:
@@ -177,6 +180,19 @@ class CpuWindow:
 
 
 CORES = os.cpu_count() or 1
+
+
+def wait_quiet(limit: float, ours: Callable[[], list[int]], busy_below: float = 0.3) -> None:
+    """Wait up to ``limit`` seconds for other processes to use less than ``busy_below`` of one core."""
+    if limit <= 0:
+        return
+    deadline = time.monotonic() + limit
+    while True:
+        with CpuWindow(ours) as window:
+            time.sleep(2.0)
+        if window.others < busy_below or time.monotonic() >= deadline:
+            print(f"    before this part, other processes used {window.others * 100:.0f}% of a core", flush=True)
+            return
 
 
 class Consumer:
@@ -216,7 +232,13 @@ class Consumer:
         return [float(m) for m in re.findall(r"recordings\.process: .*? executed in ([0-9.]+)s", self.text())]
 
     def read_peak(self) -> None:
-        self.peak_kib = proc_status_kib(self.pid, "VmHWM") or self.peak_kib
+        if self.process.poll() is None:
+            self.peak_kib = proc_status_kib(self.pid, "VmHWM") or self.peak_kib
+
+    def exit_note(self) -> str:
+        code = self.process.poll()
+        return "" if code is None else f" (exited early with {code}, killed by signal {-code})" if code < 0 else \
+            f" (exited early with {code})"
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -526,6 +548,8 @@ def timed_batch(stack: Stack, audio: list[bytes], timeout: float) -> dict:
         sids, started = stack.enqueue(audio)
         finished = stack.wait_done(sids, timeout)
     jobs = {c.name: c.job_times()[marks.get(c.name, 0):] for c in stack.consumers}
+    for consumer in stack.consumers:
+        consumer.read_peak()
     return {"wall": finished - started, "jobs": jobs, "cpu": window.note(), "check": stack.check(sids)}
 
 
@@ -562,7 +586,11 @@ def bench_consumers(stack: Stack, audio: list[bytes], warmups: list[bytes]) -> d
 
 def run_cli(commands: list[list[str]], parallel: int, env: dict[str, str], log: Path,
             running: list[subprocess.Popen]) -> tuple[float, int]:
-    """Run commands, ``parallel`` at a time; (wall seconds, peak VmHWM KiB of any one of them)."""
+    """Run commands, ``parallel`` at a time; (wall seconds, peak VmHWM KiB of any one of them).
+
+    The peak is read from /proc while each runs: wait4's ru_maxrss would report this benchmark's own size,
+    which a forked child keeps as its high-water mark through exec.
+    """
     pending, active, peak = list(commands), [], 0
     started = time.monotonic()
     with log.open("ab") as out:
@@ -574,13 +602,13 @@ def run_cli(commands: list[list[str]], parallel: int, env: dict[str, str], log: 
                 running.append(process)
             time.sleep(0.02)
             for process in list(active):
-                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                peak = max(peak, proc_status_kib(process.pid, "VmHWM") or 0)
+                pid, status = os.waitpid(process.pid, os.WNOHANG)
                 if pid == 0:
                     continue
                 process.returncode = os.waitstatus_to_exitcode(status)
                 active.remove(process)
                 running.remove(process)
-                peak = max(peak, usage.ru_maxrss)
                 if process.returncode != 0:
                     raise RuntimeError(f"{' '.join(process.args)} exited with {process.returncode}:\n"
                                        + log.read_text(errors="replace")[-2000:])
@@ -662,7 +690,9 @@ def summary(rtf: dict | None, two: dict | None, cli: dict | None, consumers: lis
               f"pipeline {cli['pipeline']:5.1f} s  {cli['directory_ratio']:5.2f}x   (no goal)")
     for consumer in consumers:
         mib = f"{consumer.peak_kib / 1024:.0f} MiB" if consumer.peak_kib else "?"
-        print(f"  4 peak memory (VmHWM) {consumer.name:<24} {mib}")
+        print(f"  4 peak memory (VmHWM) {consumer.name:<24} {mib}{consumer.exit_note()}")
+        if consumer.exit_note():
+            print("    its log ends:\n" + consumer.tail(8))
     if cli:
         if cli.get("per_file_peak"):
             print(f"    vosk-transcriber, one file per run             {cli['per_file_peak'] / 1024:.0f} MiB")
@@ -684,6 +714,9 @@ def parse_args(argv: list[str] | None = None):
                         help="the consumers' --max-delay: longest queue poll interval when idle (huey's default 10)")
     parser.add_argument("--parts", default="1,2,3", help="which parts to run (3 needs 2; 4 comes with 2)")
     parser.add_argument("--seed", type=int, default=111, help="seed of the random words")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                        help="before each part, wait up to this long for other processes to use < 30%% of a core")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (consumer logs, audio, database)")
     parser.add_argument("--json", help="write every figure to this JSON file (bench/results/ is git-ignored)")
     return parser.parse_args(argv)
 
@@ -723,10 +756,13 @@ def main(argv: list[str] | None = None) -> int:
               f"model {model_dir.name}; temp dir {tmp}", flush=True)
         stack = Stack(tmp, model_dir, args.max_delay)
         if 1 in parts:
+            wait_quiet(args.wait_quiet, stack.pids)
             results["rtf"] = bench_rtf(stack, model_dir, rtf_audio[0], rtf_audio[1], args.reps)
         if 2 in parts:
+            wait_quiet(args.wait_quiet, stack.pids)
             results["consumers"] = bench_consumers(stack, part2, warmups)
         if 3 in parts:
+            wait_quiet(args.wait_quiet, stack.pids)
             results["cli"] = bench_cli(stack, part3, model_dir, args.parallel, not args.no_per_file, running)
         for consumer in stack.consumers:
             consumer.read_peak()
@@ -743,11 +779,15 @@ def main(argv: list[str] | None = None) -> int:
                 os.waitpid(process.pid, 0)
         if stack is not None:
             stack.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"temp dir kept: {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2, default=str))
-    print(f"\ndone in {time.monotonic() - started:.0f} s; consumers stopped, temp dir removed")
+    print(f"\ndone in {time.monotonic() - started:.0f} s; consumers stopped, "
+          f"{'temp dir kept' if args.keep else 'temp dir removed'}")
     return 0
 
 

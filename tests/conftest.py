@@ -113,20 +113,20 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-def _simulator(transport) -> CallSimulator:
+def make_simulator(transport) -> CallSimulator:
     return CallSimulator(transport, PUBLIC_BASE_URL, AUTH_TOKEN, ACCOUNT_SID)
 
 
 @pytest.fixture
 def simulator(app) -> CallSimulator:
     """Twilio's side of calls, delivered in-process."""
-    return _simulator(AppTransport(app))
+    return make_simulator(AppTransport(app))
 
 
 @pytest.fixture
 def http_simulator(live_server) -> CallSimulator:
     """Twilio's side of calls, over real HTTP to the live server."""
-    return _simulator(HttpTransport(PUBLIC_BASE_URL, live_server))
+    return make_simulator(HttpTransport(PUBLIC_BASE_URL, live_server))
 
 
 @pytest.fixture

@@ -17,12 +17,13 @@ PRODUCTION = {
     "QORGAU_ENV": "production",
     "SECRET_KEY": "s3cret-" * 8,
     "CALLER_HASH_KEY": "caller-hash-" * 4,
+    "CALLBACK_KEY": "callback-key-" * 4,
     "TWILIO_ACCOUNT_SID": "AC" + "f" * 32,
     "TWILIO_AUTH_TOKEN": "a" * 32,
     "PUBLIC_BASE_URL": "https://111.example.kz/",
     "DATABASE_URL": "postgresql://qorgau@db.internal:5432/qorgau",
 }
-REQUIRED = ["SECRET_KEY", "CALLER_HASH_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
+REQUIRED = ["SECRET_KEY", "CALLER_HASH_KEY", "CALLBACK_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
             "DATABASE_URL"]
 
 

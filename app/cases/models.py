@@ -51,7 +51,8 @@ class Case(db.Model):
     calls = relationship("Call", secondary="case_calls", order_by="Call.created_at", viewonly=True)
     earlier = relationship(
         "Case", secondary="case_links", primaryjoin="Case.id == CaseLink.case_id",
-        secondaryjoin="Case.id == CaseLink.earlier_case_id", order_by="Case.opened_at.desc()", viewonly=True,
+        secondaryjoin="Case.id == CaseLink.earlier_case_id",
+        order_by=lambda: [Case.opened_at.desc(), Case.id.desc()], viewonly=True,
     )
 
     @property

@@ -78,6 +78,8 @@ class Flow:
     queue: str
     nodes: Mapping[str, Node]
     prompts: Mapping[str, Mapping[str, str]]
+    when_closed: str | None = None  # where queue-bound callers go outside operating hours
+    voice_message: str | None = None  # the record node callers leave the queue for
 
     def fallback_transition(self) -> Transition:
         return Transition(self.fallback)
@@ -193,7 +195,8 @@ _ALLOWED_KEYS = {
     NodeType.QUEUE: _COMMON | {"priority", "category", "wait_prompt"},
     NodeType.HANGUP: _COMMON,
 }
-_TOP_KEYS = {"id", "title", "description", "languages", "start", "fallback", "queue", "prompts", "nodes"}
+_TOP_KEYS = {"id", "title", "description", "languages", "start", "fallback", "queue", "prompts", "nodes",
+             "when_closed", "voice_message"}
 
 
 def parse_flow(data: object, source: str) -> Flow:
@@ -239,6 +242,8 @@ def parse_flow(data: object, source: str) -> Flow:
         queue=str(data["queue"]),
         nodes=nodes,
         prompts=prompts,
+        when_closed=data.get("when_closed"),
+        voice_message=data.get("voice_message"),
     )
 
 
@@ -260,9 +265,12 @@ def check_flow(
     def error(node: str | None, message: str) -> None:
         errors.append(FlowError(flow.source, node, message))
 
-    for name, target in (("start", flow.start), ("fallback", flow.fallback)):
-        if target not in flow.nodes:
+    for name, target in (("start", flow.start), ("fallback", flow.fallback), ("when_closed", flow.when_closed),
+                         ("voice_message", flow.voice_message)):
+        if target is not None and target not in flow.nodes:
             error(None, f"{name} points to unknown node {target!r}")
+    if flow.voice_message in flow.nodes and flow.nodes[flow.voice_message].type is not NodeType.RECORD:
+        error(None, f"voice_message must be a record node, not {flow.voice_message!r}")
     for node in flow.nodes.values():
         for transition in node.transitions():
             if transition.target not in flow.nodes:
@@ -281,7 +289,7 @@ def check_flow(
     if errors:
         return errors
 
-    reachable = _reachable(flow, [flow.start, flow.fallback])
+    reachable = _reachable(flow, [n for n in (flow.start, flow.fallback, flow.when_closed, flow.voice_message) if n])
     for node_id in flow.nodes:
         if node_id not in reachable:
             error(node_id, f"unreachable from start node {flow.start!r}")

@@ -130,36 +130,39 @@ def start(flow: Flow) -> Step:
     return _enter(flow, IvrState(node=flow.start), Transition(flow.start), ())
 
 
-def step(flow: Flow, state: IvrState, event: Event) -> Step:
-    """Advance a caller's state by one event."""
+def step(flow: Flow, state: IvrState, event: Event, line_open: bool = True) -> Step:
+    """Advance a caller's state by one event.
+
+    ``line_open`` False (outside operating hours) sends queue-bound callers to the flow's ``when_closed``.
+    """
     if isinstance(event, Start):
         return start(flow)
     node = flow.nodes.get(state.node)
     if node is None:  # the flow changed under a live call: send the caller to an operator
-        return _enter(flow, state, flow.fallback_transition(), ())
+        return _enter(flow, state, flow.fallback_transition(), (), line_open)
     if node.type is NodeType.MESSAGE:  # only after a flow change (callers never wait at one): go on
-        return _enter(flow, state, Transition(node.id), ())
+        return _enter(flow, state, Transition(node.id), (), line_open)
     if node.type in TERMINAL_TYPES:  # a repeated request after the IVR ended
         return Step(state, _node_actions(flow, state, node))
     if node.type is NodeType.MENU:
         if isinstance(event, Keys) and event.digits in node.options:
-            return _enter(flow, state, node.options[event.digits], ())
+            return _enter(flow, state, node.options[event.digits], (), line_open)
         silent = not isinstance(event, Keys) or not event.digits
-        return _miss(flow, state, node, silent)
+        return _miss(flow, state, node, silent, line_open)
     if node.type is NodeType.RECORD:
         if isinstance(event, Recorded):
             state = replace(state, outcome=IvrOutcome.VOICE_MESSAGE)
-            return _enter(flow, state, node.next, ())
+            return _enter(flow, state, node.next, (), line_open)
         if isinstance(event, NoInput | Keys):
-            return _miss(flow, state, node, silent=True)
+            return _miss(flow, state, node, True, line_open)
     return Step(state, _node_actions(flow, state, node))  # an event this node does not expect
 
 
-def _miss(flow: Flow, state: IvrState, node: Node, silent: bool) -> Step:
+def _miss(flow: Flow, state: IvrState, node: Node, silent: bool, line_open: bool = True) -> Step:
     misses = state.misses + 1
     if misses > node.retries:
         fallback = (node.on_no_input if silent else node.on_invalid) or flow.fallback_transition()
-        return _enter(flow, state, fallback, ())
+        return _enter(flow, state, fallback, (), line_open)
     state = replace(state, misses=misses)
     before = ()
     if not silent and node.invalid_prompt:
@@ -167,10 +170,14 @@ def _miss(flow: Flow, state: IvrState, node: Node, silent: bool) -> Step:
     return Step(state, before + _node_actions(flow, state, node))
 
 
-def _enter(flow: Flow, state: IvrState, transition: Transition, spoken: tuple[Action, ...]) -> Step:
+def _enter(flow: Flow, state: IvrState, transition: Transition, spoken: tuple[Action, ...],
+           line_open: bool = True) -> Step:
     actions = list(spoken)
     for _ in range(MAX_CHAIN):
         node = flow.nodes[transition.target]
+        if node.type is NodeType.QUEUE and not line_open and flow.when_closed and flow.when_closed not in state.path:
+            transition = Transition(flow.when_closed)  # outside operating hours: hours and a message
+            continue
         state = replace(
             state,
             node=node.id,
@@ -188,6 +195,11 @@ def _enter(flow: Flow, state: IvrState, transition: Transition, spoken: tuple[Ac
             state = replace(state, outcome=IvrOutcome.HUNG_UP)
         return Step(state, tuple(actions) + _node_actions(flow, state, node))
     raise RuntimeError(f"{flow.source}: message nodes loop at {transition.target!r}")
+
+
+def goto(flow: Flow, state: IvrState, node_id: str) -> Step:
+    """Send a caller to a node from outside the menus (e.g. from the queue to leave a voice message)."""
+    return _enter(flow, state, Transition(node_id), ())
 
 
 def _speak(flow: Flow, state: IvrState, prompt: str | None) -> tuple[Speak, ...]:

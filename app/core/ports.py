@@ -36,5 +36,8 @@ class TelephonyGateway(Protocol):
                              timeout: int) -> str:
         """Dial ``to`` into a conference (created if need be); returns the new call's SID."""
 
+    def call_out(self, to: str, from_: str, url: str, status_callback: str, timeout: int) -> str:
+        """Place a call to ``to`` that runs the TwiML at ``url`` once answered; returns its SID."""
+
     def record_call(self, call_sid: str, status_callback: str) -> str:
         """Record a live call in two channels (the caller, and what the caller hears); returns the SID."""

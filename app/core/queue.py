@@ -97,7 +97,12 @@ def parse_hours(text: str, holidays: str = "") -> OperatingHours:
         first, _, last = match["days"].partition("-")
         if first not in _DAYS or (last and last not in _DAYS):
             raise HoursError(f"unknown day in {rule!r}: use {', '.join(_DAYS)}")
-        start, end = time.fromisoformat(match["start"]), time.fromisoformat(match["end"])
+        if last and _DAYS.index(last) < _DAYS.index(first):  # range() would silently give no days at all
+            raise HoursError(f"{rule!r}: days run mon to sun; split a range across the weekend in two rules")
+        try:
+            start, end = time.fromisoformat(match["start"]), time.fromisoformat(match["end"])
+        except ValueError as error:  # e.g. 25:00: time's own message does not say which rule
+            raise HoursError(f"{rule!r}: times are HH:MM from 00:00 to 23:59 ({error})") from None
         if end <= start:
             raise HoursError(f"{rule!r}: the end must come after the start")
         for day in range(_DAYS.index(first), _DAYS.index(last or first) + 1):
@@ -108,7 +113,9 @@ def parse_hours(text: str, holidays: str = "") -> OperatingHours:
 # Prompts the wait loop speaks; every flow with a queue must have them (names are part of the flow schema).
 POSITION_PROMPTS = tuple(f"queue_position_{n}" for n in range(1, 10)) + ("queue_position_many",)
 WAIT_PROMPTS = tuple(f"queue_wait_{band}" for band in WAIT_BANDS) + ("queue_wait_long",)
-QUEUE_PROMPTS = POSITION_PROMPTS + WAIT_PROMPTS
+OPTION_PROMPTS = ("queue_options", "queue_long_wait", "callback_confirmed", "callback_exists",
+                  "callback_unavailable")
+QUEUE_PROMPTS = POSITION_PROMPTS + WAIT_PROMPTS + OPTION_PROMPTS
 
 
 def position_prompt(place: int) -> str:

@@ -141,12 +141,22 @@ def advance_call(call_sid: str, seq: int, event: ivr.Event, status: str | None, 
         db.session.commit()
         return call.last_twiml
     flow = flow_for(call)
-    result = ivr.step(flow, ivr.IvrState.from_dict(call.ivr_state), event)
+    result = ivr.step(flow, ivr.IvrState.from_dict(call.ivr_state), event, line_open=line.line_open())
     try:
         return _save_step(call, result, _event_label(event), render)
     except IntegrityError:  # a concurrent duplicate won the race for this step
         db.session.rollback()
         return find_call(call_sid).last_twiml
+
+
+def leave_voice_message(call_sid: str, render: Renderer) -> str:
+    """A waiting caller chose to leave a message: continue their IVR at the flow's record node."""
+    call = find_call(call_sid)
+    flow = flow_for(call)
+    if flow.voice_message is None:
+        return render(call, ivr.Step(ivr.IvrState.from_dict(call.ivr_state), (ivr.Hangup(),)))
+    result = ivr.goto(flow, ivr.IvrState.from_dict(call.ivr_state), flow.voice_message)
+    return _save_step(call, result, "queue:voice_message", render)
 
 
 def _save_step(call: Call, result: ivr.Step, event_label: str, render: Renderer) -> str:

@@ -18,13 +18,19 @@ class EntryState(StrEnum):
     WAITING = "waiting"  # in line, hearing the wait loop
     ASSIGNED = "assigned"  # picked by an operator; Twilio is bridging them
     CONNECTED = "connected"  # caller and operator are talking
+    CALLBACK = "callback"  # hung up after asking to be called back; keeps their place in line
     ABANDONED = "abandoned"  # hung up while waiting
-    LEFT = "left"  # left the line for a voice message or a callback
+    LEFT = "left"  # left the line to leave a voice message
     DONE = "done"  # the conversation ended
 
     @property
     def is_waiting(self) -> bool:
         return self is EntryState.WAITING
+
+    @property
+    def in_line(self) -> bool:
+        """Still to be answered: on the phone, or waiting to be called back."""
+        return self in (EntryState.WAITING, EntryState.CALLBACK)
 
 
 class QueueEntry(db.Model):
@@ -43,6 +49,7 @@ class QueueEntry(db.Model):
     queue_sid: Mapped[str | None] = mapped_column(String(64))  # Twilio's queue, learnt from the wait loop
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     twilio_error: Mapped[str | None] = mapped_column(Text)  # the last bridging error, shown to operators
+    wait_rounds: Mapped[int] = mapped_column(default=0)  # rounds of the wait loop heard so far
     enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
     picked_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
@@ -83,3 +90,33 @@ class OperatorStatus(db.Model):
 
     def __repr__(self) -> str:
         return f"<OperatorStatus {self.user_id} {self.availability.value}>"
+
+
+class CallbackState(StrEnum):
+    """A caller's request to be called back."""
+
+    PENDING = "pending"  # waiting for an operator to call back; the number is kept, encrypted
+    CALLING = "calling"  # an operator's call-back is ringing
+    DONE = "done"  # the caller answered the call-back; the number is deleted
+    EXPIRED = "expired"  # not done in time or not reachable; the number is deleted
+
+
+class CallbackRequest(db.Model):
+    """A number to call back: stored only encrypted, only on request, deleted once used or expired."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("queue_entries.id", ondelete="CASCADE"), unique=True)
+    caller_hash: Mapped[str] = mapped_column(String(64), index=True)  # one pending request per caller
+    number_ciphertext: Mapped[str | None] = mapped_column(Text)  # Fernet token; None once deleted
+    state: Mapped[CallbackState] = mapped_column(enum_column(CallbackState), default=CallbackState.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    entry = relationship("QueueEntry")
+
+    def __repr__(self) -> str:
+        return f"<CallbackRequest {self.id} {self.state.value}>"

@@ -11,6 +11,8 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -24,7 +26,8 @@ from app.core.ports import GatewayError, TelephonyGateway
 from app.core.vocab import Priority
 from app.db import db, utcnow
 
-from .models import Availability, EntryState, OperatorStatus, QueueEntry
+from . import vault
+from .models import Availability, CallbackRequest, CallbackState, EntryState, OperatorStatus, QueueEntry
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ def entry_for_call(call_sid: str) -> QueueEntry | None:
 def waiting() -> list[QueueEntry]:
     """Everyone in line, in the order they will be answered."""
     return list(db.session.scalars(
-        select(QueueEntry).where(QueueEntry.state == EntryState.WAITING)
+        select(QueueEntry).where(QueueEntry.state.in_([EntryState.WAITING, EntryState.CALLBACK]))
         .order_by(QueueEntry.priority_rank, QueueEntry.enqueued_at, QueueEntry.id)
     ))
 
@@ -87,19 +90,85 @@ def wait_round(call_sid: str, queue_sid: str | None, operators_on_duty: int) -> 
     return WaitInfo(entry, place, rules.estimate_wait(place, recent_handle_times(), operators_on_duty))
 
 
-def announcements(call: Call | None, flow: Flow, queue_sid: str | None) -> tuple[Speak, ...]:
-    """What the wait loop says this round, in the caller's language: place, expected wait, wait prompt.
+@dataclass(frozen=True)
+class WaitPlan:
+    """One round of the wait loop: what is said, then (every few rounds) the options offered."""
 
-    Queues whose node has no ``wait_prompt`` (e.g. callers who cannot talk freely) hear music only.
+    announcements: tuple[Speak, ...] = ()
+    options: Speak | None = None
+
+
+def wait_plan(call: Call | None, flow: Flow, queue_sid: str | None) -> WaitPlan:
+    """Place in line, expected wait and the waiting prompt in the caller's language, then the options.
+
+    The options (call-back, voice message) come every few rounds, and every round once the wait is long.
+    Queues whose node has no ``wait_prompt`` (callers who cannot talk freely) hear music only.
     """
     if call is None or not call.language:
-        return ()
+        return WaitPlan()
     node = flow.nodes.get(call.ivr_state.get("node"))
     info = wait_round(call.call_sid, queue_sid, max(operators_available(), 1))
     if node is None or not node.wait_prompt or info is None:
-        return ()
+        return WaitPlan()
+    config = current_app.config
+    entry = info.entry
+    entry.wait_rounds += 1
+    db.session.commit()
+    long_wait = wait_seconds(entry) >= config["MAX_WAIT_SECONDS"]
     prompts = (rules.position_prompt(info.position), rules.wait_prompt(info.wait), node.wait_prompt)
-    return tuple(Speak(prompt, call.language) for prompt in prompts)
+    offer = long_wait or entry.wait_rounds % config["QUEUE_OPTIONS_EVERY"] == 0
+    options = Speak("queue_long_wait" if long_wait else "queue_options", call.language) if offer else None
+    return WaitPlan(tuple(Speak(prompt, call.language) for prompt in prompts), options)
+
+
+class Choice(StrEnum):
+    """What a waiting caller chose with a key, and so what they hear."""
+
+    CALLBACK_CONFIRMED = "callback_confirmed"  # their number is kept (encrypted); they hang up
+    CALLBACK_EXISTS = "callback_exists"  # they already have a pending call-back
+    CALLBACK_UNAVAILABLE = "callback_unavailable"  # withheld number: nothing to call back
+    VOICE_MESSAGE = "voice_message"  # they leave the line to record a message
+    KEEP_WAITING = "keep_waiting"  # any other key
+
+
+def choose(call_sid: str, digits: str, caller_number: str | None) -> tuple[Choice, QueueEntry | None]:
+    """A key pressed in the wait loop: 1 call me back, 2 leave a voice message, anything else waits on."""
+    entry = entry_for_call(call_sid)
+    if entry is None or not entry.state.is_waiting:
+        return Choice.KEEP_WAITING, entry
+    if digits == "2":
+        entry.state, entry.ended_at = EntryState.LEFT, utcnow()
+        db.session.commit()
+        return Choice.VOICE_MESSAGE, entry
+    if digits != "1":
+        return Choice.KEEP_WAITING, entry
+    if entry.caller_hash is None or not caller_number:
+        return Choice.CALLBACK_UNAVAILABLE, entry
+    existing = db.session.scalar(select(CallbackRequest).where(
+        CallbackRequest.caller_hash == entry.caller_hash, CallbackRequest.state == CallbackState.PENDING))
+    if existing is not None and existing.entry_id != entry.id:
+        return Choice.CALLBACK_EXISTS, entry
+    db.session.add(CallbackRequest(
+        entry_id=entry.id, caller_hash=entry.caller_hash, number_ciphertext=vault.seal(caller_number),
+        expires_at=utcnow() + timedelta(hours=current_app.config["CALLBACK_HOURS"]),
+    ))
+    entry.state = EntryState.CALLBACK  # keeps enqueued_at: the same place in line
+    audit.record("callback.request", actor_label="caller", target_type="queue_entry", target_id=entry.id)
+    db.session.commit()
+    return Choice.CALLBACK_CONFIRMED, entry
+
+
+def pending_callback(entry: QueueEntry) -> CallbackRequest | None:
+    return db.session.scalar(select(CallbackRequest).where(
+        CallbackRequest.entry_id == entry.id,
+        CallbackRequest.state.in_([CallbackState.PENDING, CallbackState.CALLING])))
+
+
+def line_open() -> bool:
+    """Whether operators answer now (OPERATING_HOURS, HOLIDAYS, TIMEZONE)."""
+    config = current_app.config
+    hours = rules.parse_hours(config["OPERATING_HOURS"], config["HOLIDAYS"])
+    return hours.is_open(utcnow().astimezone(ZoneInfo(config["TIMEZONE"])))
 
 
 def recent_handle_times() -> list[timedelta]:
@@ -115,7 +184,7 @@ def recent_handle_times() -> list[timedelta]:
 def left_queue(call_sid: str, result: str | None) -> QueueEntry | None:
     """Twilio's <Enqueue> action: a hang-up while waiting is recorded as abandoned, with its wait."""
     entry = entry_for_call(call_sid)
-    if entry is not None and entry.state.is_waiting and result == "hangup":
+    if entry is not None and entry.state.is_waiting and result == "hangup":  # (a call-back keeps its place)
         entry.state = EntryState.ABANDONED
         entry.ended_at = utcnow()
         db.session.commit()
@@ -133,7 +202,7 @@ def pick(operator_id: int, entry_id: int | None = None) -> QueueEntry:
     for candidate in candidates:
         taken = db.session.execute(
             update(QueueEntry)
-            .where(QueueEntry.id == candidate, QueueEntry.state == EntryState.WAITING)
+            .where(QueueEntry.id == candidate, QueueEntry.state.in_([EntryState.WAITING, EntryState.CALLBACK]))
             .values(state=EntryState.ASSIGNED, operator_id=operator_id, picked_at=utcnow(), twilio_error=None)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -146,11 +215,17 @@ def pick(operator_id: int, entry_id: int | None = None) -> QueueEntry:
 
 
 def back_to_line(entry: QueueEntry, error: str | None = None) -> None:
-    """The bridge failed: the caller waits again at their original place (head of their priority)."""
-    entry.state = EntryState.WAITING
-    entry.operator_id = None
-    entry.picked_at = None
-    entry.twilio_error = error
+    """The bridge failed: the caller waits again at their original place (head of their priority).
+
+    Only while still assigned: a caller who hung up meanwhile (closed by another request, after this copy
+    of the entry was read) must stay closed, or the line would keep a ghost at its head.
+    """
+    back = (update(QueueEntry).where(QueueEntry.id == entry.id, QueueEntry.state == EntryState.ASSIGNED)
+            .values(state=EntryState.CALLBACK if pending_callback(entry) else EntryState.WAITING,
+                    operator_id=None, picked_at=None, twilio_error=error)
+            .execution_options(synchronize_session=False))
+    if db.session.execute(back).rowcount == 0:
+        entry.twilio_error = error  # still shown on the console
     db.session.commit()
 
 
@@ -185,7 +260,9 @@ def set_availability(user_id: int, availability: Availability, *, by: str | None
 def set_endpoint(user_id: int, endpoint: str) -> OperatorStatus:
     """Where Twilio dials the operator: +E.164 phone number or ``client:identity``."""
     endpoint = endpoint.strip()
-    if not (re.fullmatch(r"\+[1-9]\d{6,14}", endpoint) or re.fullmatch(r"client:[\w.@-]{1,100}", endpoint)):
+    # ASCII: in a str pattern \d and \w also match other scripts' digits and letters, which Twilio refuses.
+    if not (re.fullmatch(r"\+[1-9]\d{6,14}", endpoint, re.ASCII)
+            or re.fullmatch(r"client:[\w.@-]{1,100}", endpoint, re.ASCII)):
         raise ValueError("an operator is reached at +<country><number> or client:<identity>")
     status = operator_status(user_id)
     status.endpoint = endpoint
@@ -234,12 +311,23 @@ def bridge(entry_id: int) -> QueueEntry:
         back_to_line(entry, "the operator has no phone number or client identity in their profile")
         raise BridgeError(entry.twilio_error)
     gateway, call_sid = _gateway(), entry.call.call_sid
+    callback = pending_callback(entry)
     try:
-        if entry.queue_sid:
+        if callback is not None:  # the caller hung up asking to be called back: ring them
+            callback.state, callback.attempts = CallbackState.CALLING, callback.attempts + 1
+            db.session.commit()
+            gateway.call_out(vault.open_sealed(callback.number_ciphertext), current_app.config["TWILIO_CALLER_ID"],
+                             _public(f"/voice/bridge?entry={entry.id}"), _public(f"/voice/callback?entry={entry.id}"),
+                             current_app.config["OPERATOR_ANSWER_SECONDS"] * 2)
+            audit.record("callback.call", actor_label=f"user:{entry.operator_id}", target_type="queue_entry",
+                         target_id=entry.id, attempt=callback.attempts)
+        elif entry.queue_sid:
             gateway.redirect_queue_member(entry.queue_sid, call_sid, _public(f"/voice/bridge?entry={entry.id}"))
         else:  # the caller has not reached the wait loop yet: redirecting the call also dequeues it
             gateway.redirect_call(call_sid, _public(f"/voice/bridge?entry={entry.id}"))
-    except GatewayError as error:
+    except (GatewayError, ValueError) as error:
+        if callback is not None:
+            callback.state = CallbackState.PENDING
         back_to_line(entry, str(error))
         raise BridgeError(str(error)) from None
     try:
@@ -304,6 +392,54 @@ def call_ended(call_sid: str) -> None:
         return
     if entry.state is EntryState.CONNECTED:
         finish(entry)
-    elif entry.state in (EntryState.WAITING, EntryState.ASSIGNED):
+    elif entry.state is EntryState.WAITING or (entry.state is EntryState.ASSIGNED and not pending_callback(entry)):
         entry.state, entry.ended_at = EntryState.ABANDONED, utcnow()
         db.session.commit()
+
+
+# --- call-backs ----------------------------------------------------------------------------------
+
+CALLBACK_ATTEMPTS = 3  # unanswered call-backs before the request expires
+
+
+def callback_answered(entry: QueueEntry) -> None:
+    """The caller picked up the call-back: it is done, and the number is deleted at once."""
+    callback = pending_callback(entry)
+    if callback is None:
+        return
+    callback.state, callback.closed_at, callback.number_ciphertext = CallbackState.DONE, utcnow(), None
+    audit.record("callback.done", actor_label="twilio", target_type="queue_entry", target_id=entry.id)
+    db.session.commit()
+
+
+def callback_progress(entry_id: int, status: str) -> None:
+    """The call-back's own call progressed; unanswered ones go back in line, expiring after a few tries."""
+    entry = db.session.get(QueueEntry, entry_id)
+    callback = pending_callback(entry) if entry is not None else None
+    if callback is None or status not in _UNANSWERED:
+        return
+    if callback.attempts >= CALLBACK_ATTEMPTS:
+        _expire(callback)
+    else:
+        callback.state = CallbackState.PENDING
+        back_to_line(entry, f"the caller did not answer the call-back ({status})")
+    if entry.operator_id is not None:
+        set_availability(entry.operator_id, Availability.AVAILABLE, by="callback-unanswered")
+
+
+def expire_callbacks() -> int:
+    """Delete the numbers of call-backs past their time; returns how many expired."""
+    stale = db.session.scalars(select(CallbackRequest).where(
+        CallbackRequest.state == CallbackState.PENDING, CallbackRequest.expires_at < utcnow())).all()
+    for callback in stale:
+        _expire(callback)
+    return len(stale)
+
+
+def _expire(callback: CallbackRequest) -> None:
+    callback.state, callback.closed_at, callback.number_ciphertext = CallbackState.EXPIRED, utcnow(), None
+    entry = callback.entry
+    if entry.state.in_line or entry.state is EntryState.ASSIGNED:
+        entry.state, entry.ended_at, entry.operator_id = EntryState.ABANDONED, utcnow(), None
+    audit.record("callback.expired", actor_label="system", target_type="queue_entry", target_id=entry.id)
+    db.session.commit()

@@ -270,10 +270,12 @@ class CallSimulator:
             self._say(f"… pause {verb.get('length', '1')} s")
             self.seconds += int(verb.get("length", "1"))
 
-    def _gather(self, doc_url: str, verb: ElementTree.Element):
+    def _gather(self, doc_url: str, verb: ElementTree.Element, waiting: bool = False):
         for child in verb:
             self._hear(doc_url, child)
         keys = self.caller.keys()
+        if keys is None and waiting:  # out of keys while on hold: just go on waiting
+            keys = ""
         if keys is None:
             self._say("☎ the caller hangs up")
             raise _Ended("caller")
@@ -393,9 +395,10 @@ class CallSimulator:
             elif verb.tag == "Hangup":
                 raise _Ended("hangup")
             elif verb.tag == "Gather":
-                request = self._gather(doc_url, verb)
+                request = self._gather(doc_url, verb, waiting=True)
                 if request:
-                    exchange = self._webhook(*request)
+                    url, method, extra = request
+                    exchange = self._webhook(method, url, extra)
                     if exchange.document is not None:
                         return self._follow_wait(exchange.url, exchange.document)
         return None

@@ -63,6 +63,7 @@ class TwilioStandIn(CallControl):
         bp.add_url_rule(f"{API}/Queues/<queue_sid>/Members/<call_sid>.json", "member", self._update_member,
                         methods=["POST"])
         bp.add_url_rule(f"{API}/Calls/<call_sid>.json", "call", self._update_call, methods=["POST"])
+        bp.add_url_rule(f"{API}/Calls.json", "calls", self._create_call, methods=["POST"])
         bp.add_url_rule(f"{API}/Conferences/<conference>/Participants.json", "participants",
                         self._create_participant, methods=["POST"])
         bp.add_url_rule(f"{API}/Calls/<call_sid>/Recordings.json", "call_recordings", self._create_call_recording,

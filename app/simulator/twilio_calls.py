@@ -148,6 +148,32 @@ class CallControl:
         return jsonify(call_sid=call_sid, conference_sid=participant["params"]["ConferenceSid"],
                        account_sid=account_sid, status="queued", label=None, uri=request.path), 201
 
+    def _create_call(self, account_sid: str):
+        """POST Calls.json: an outgoing call (a call-back); the simulated caller answers it at once."""
+        form = request.form
+        if not form.get("To") or not form.get("From") or not (form.get("Url") or form.get("Twiml")):
+            return _error(400, 21205, "To, From and Url are required")
+        call_sid = "CA" + secrets.token_hex(16)
+        call = {"call_sid": call_sid, "to": form["To"], "url": form.get("Url"), "callback": form.get("StatusCallback"),
+                "params": {"AccountSid": account_sid, "CallSid": call_sid, "From": form["From"], "To": form["To"],
+                           "Direction": "outbound-api"}}
+        self._state.put("outgoing", call_sid, call)
+        threading.Thread(target=self._answer, args=(call,), daemon=True).start()
+        return jsonify(sid=call_sid, account_sid=account_sid, to=form["To"], status="queued", uri=request.path), 201
+
+    def _answer(self, call: dict) -> None:
+        time.sleep(self.ring_seconds)
+        self._notify(call["callback"], {**call["params"], "CallStatus": "ringing"})
+        if not self.operator_answers:  # the same switch: nobody picks up in this simulation
+            self._notify(call["callback"], {**call["params"], "CallStatus": "no-answer"})
+            return
+        self._notify(call["url"], {**call["params"], "CallStatus": "in-progress"})
+
+    @property
+    def outgoing_calls(self) -> list[dict]:
+        """Every outgoing call placed (call-backs): to, the TwiML URL, the status callback."""
+        return list(self._state.all("outgoing").values())
+
     def _create_call_recording(self, account_sid: str, call_sid: str):
         """POST Calls/{CallSid}/Recordings.json: start recording a live call."""
         recording_sid = "RE" + secrets.token_hex(16)

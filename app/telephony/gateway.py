@@ -88,6 +88,14 @@ class TwilioGateway:
         ))
         return participant.call_sid
 
+    def call_out(self, to: str, from_: str, url: str, status_callback: str, timeout: int) -> str:
+        """POST Calls.json: ring ``to``; when answered, Twilio runs ``url``'s TwiML."""
+        call = self._rest(lambda: self._account.calls.create(
+            to=to, from_=from_, url=url, method="POST", timeout=timeout, status_callback=status_callback,
+            status_callback_method="POST", status_callback_event=["initiated", "ringing", "answered", "completed"],
+        ))
+        return call.sid
+
     def record_call(self, call_sid: str, status_callback: str) -> str:
         """POST Calls/{CallSid}/Recordings.json, dual channel: caller and operator apart."""
         recording = self._rest(lambda: self._account.calls(call_sid).recordings.create(

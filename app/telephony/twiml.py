@@ -79,11 +79,15 @@ def render(flow: Flow, actions: Iterable[ivr.Action], seq: int) -> str:
     return str(response)
 
 
-def render_wait(flow: Flow, announcements: tuple[ivr.Speak, ...]) -> str:
+def render_wait(flow: Flow, announcements: tuple[ivr.Speak, ...], options: ivr.Speak | None) -> str:
     """One round of the queue's wait loop (Twilio requests it again when it ends)."""
     response = VoiceResponse()
     for speak in announcements:
         add_prompt(response, flow, speak)
+    if options is not None:  # no key: Twilio falls through to the music
+        gather = Gather(input="dtmf", num_digits=1, timeout=4, action=absolute("/voice/wait-choice"), method="POST")
+        add_prompt(gather, flow, options)
+        response.append(gather)
     hold = prompt_library().hold_music()
     if hold is not None:
         response.play(absolute("/audio/hold/hold.wav"))
@@ -99,6 +103,16 @@ def empty() -> str:
 def hangup() -> str:
     response = VoiceResponse()
     response.hangup()
+    return str(response)
+
+
+def render_choice(flow: Flow, said: ivr.Speak | None, leave: bool) -> str:
+    """The answer to a key pressed while waiting: what the caller hears, and <Leave> if they leave the line."""
+    response = VoiceResponse()
+    if said is not None:
+        add_prompt(response, flow, said)
+    if leave:
+        response.leave()
     return str(response)
 
 

@@ -14,6 +14,7 @@ from app.calls import services as calls
 from app.core import ivr
 from app.ivr import services as ivr_service
 from app.queue import services as line
+from app.queue.models import EntryState
 from app.recordings import services as recordings
 
 from . import twiml
@@ -69,15 +70,34 @@ def wait():
     """The queue's wait loop: place in line, expected wait and the waiting prompt, then hold music."""
     call = calls.find_call(request.form.get("CallSid", ""))
     flow = ivr_service.flow_for(call)
-    return _xml(twiml.render_wait(flow, line.announcements(call, flow, request.form.get("QueueSid"))))
+    plan = line.wait_plan(call, flow, request.form.get("QueueSid"))
+    return _xml(twiml.render_wait(flow, plan.announcements, plan.options))
+
+
+@voice.post("/wait-choice")
+@twilio_signed
+def wait_choice():
+    """A key pressed in the wait loop: 1 call me back (then hang up), 2 leave a voice message, else wait."""
+    form = request.form
+    choice, entry = line.choose(form.get("CallSid", ""), form.get("Digits", ""), form.get("From"))
+    language = entry.language if entry is not None else None
+    flow = ivr_service.flow_for(entry.call if entry is not None else None)
+    said = ivr.Speak(choice.value, language) if language and choice.value in flow.prompts else None
+    leave = choice in (line.Choice.CALLBACK_CONFIRMED, line.Choice.VOICE_MESSAGE)
+    return _xml(twiml.render_choice(flow, said, leave))
 
 
 @voice.post("/queue-exit")
 @twilio_signed
 def queue_exit():
     """<Enqueue action>: the caller left the queue (bridged, hung up, or an error)."""
-    calls.record_queue_exit(request.form.get("CallSid", ""), request.form.get("QueueResult"))
-    line.left_queue(request.form.get("CallSid", ""), request.form.get("QueueResult"))
+    call_sid, result = request.form.get("CallSid", ""), request.form.get("QueueResult")
+    calls.record_queue_exit(call_sid, result)
+    entry = line.left_queue(call_sid, result)
+    if result == "leave" and entry is not None and entry.state is EntryState.LEFT:
+        return _xml(ivr_service.leave_voice_message(call_sid, _render))
+    if result == "leave" and entry is not None and entry.state is EntryState.CALLBACK:
+        return _xml(twiml.hangup())
     return _xml(twiml.empty())
 
 
@@ -97,6 +117,7 @@ def status():
 def bridge():
     """The picked caller, taken out of the queue over REST, joins the case's conference."""
     entry = line.entry(request.args.get("entry", type=int)) or abort(404)
+    line.callback_answered(entry)  # a called-back caller just answered: their number is no longer kept
     flow = ivr_service.flow_for(entry.call)
     connecting = ivr.Speak("connecting", entry.language) if entry.language and "connecting" in flow.prompts else None
     return _xml(twiml.render_conference(flow, entry.conference_name, connecting, entry.id))
@@ -115,6 +136,14 @@ def requeue():
 def bridge_end():
     """<Dial> ended: the conversation is over for the caller."""
     return _xml(twiml.hangup())
+
+
+@voice.post("/callback")
+@twilio_signed
+def callback():
+    """Progress of a call-back's call to the caller."""
+    line.callback_progress(request.args.get("entry", type=int), request.form.get("CallStatus", ""))
+    return _xml(twiml.empty())
 
 
 @voice.post("/operator")

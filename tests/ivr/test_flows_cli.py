@@ -9,7 +9,7 @@ def test_validate_accepts_the_shipped_flow_through_the_app(runner):
     result = runner.invoke(args=["flows", "validate"])
     assert result.exit_code == 0, result.output
     assert "ok: " in result.output
-    assert "helpline-111.yaml (helpline-111, 13 nodes, languages kk, ru)" in result.output
+    assert "helpline-111.yaml (helpline-111, 14 nodes, languages kk, ru)" in result.output
 
 
 def test_validate_rejects_a_broken_copy_naming_file_and_node(workspace):

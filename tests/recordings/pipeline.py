@@ -8,21 +8,23 @@ from __future__ import annotations
 import secrets
 import socket
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
 from app.db import db
+from app.recordings import services
 from app.recordings.models import Recording
 from app.simulator.engine import AppTransport, CallResult, CallSimulator, ScriptedCaller
 from app.simulator.twilio_api import TwilioStandIn
 from app.telephony.gateway import TwilioGateway
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.telephony.helpers import signed_post, twilio_params
+from tests.transcription.speech import wav_info
 
 FAST_RETRIES = (0.01, 0.02)  # the gateway's waits between tries, shortened for tests only
 VOICE_MESSAGE_KEYS = {"kk": "1 5 speaks", "ru": "2 5 speaks"}  # language, "voice message" in the menu, speak
@@ -121,15 +123,11 @@ class Message:
         return self.call.call_sid
 
 
-def leave_voice_message(app, twilio: StandInServer, audio: Path, language: str = "kk",
-                        on_recording: Callable[[str], None] | None = None) -> Message:
+def leave_voice_message(app, twilio: StandInServer, audio: Path, language: str = "kk") -> Message:
     """Call 111, pick the voice message, speak ``audio``: Twilio keeps it and calls the recordingStatusCallback."""
-    from tests.transcription.speech import wav_info
 
-    def record(recording_sid: str) -> float:
+    def record(recording_sid: str) -> float:  # the simulator's on_recording: the caller's voice, kept at Twilio
         twilio.put(audio, recording_sid)
-        if on_recording:
-            on_recording(recording_sid)
         return wav_info(audio)[3]
 
     simulator = CallSimulator(AppTransport(app), PUBLIC_BASE_URL, AUTH_TOKEN, ACCOUNT_SID, api_base=twilio.url,
@@ -185,8 +183,6 @@ def run_queued_jobs(app) -> list:
 
 def process(app, recording_sid: str):
     """Run the recording's job in-process (``services.process``), returning the state reached."""
-    from app.recordings import services
-
     identifier = recording_id(app, recording_sid)
     with app.app_context():
         try:
@@ -205,10 +201,6 @@ def start_call(app, language: str = "kk") -> str:
 
 def backdate(app, recording_sid: str, minutes: float, columns: tuple[str, ...] = ("created_at", "updated_at")) -> None:
     """Move a recording's timestamps into the past, as if it had been waiting that long."""
-    from datetime import timedelta
-
-    from sqlalchemy import update
-
     with app.app_context():
         recording = db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
         earlier = {name: getattr(recording, name) - timedelta(minutes=minutes) for name in columns}

@@ -71,6 +71,19 @@ def test_the_openapi_document_describes_the_call_endpoint(openapi):
     Draft202012Validator.check_schema(openapi["components"]["schemas"]["Call"])
     for name in ("Call", "Recording", "Transcript", "Word", "Error"):
         assert name in openapi["components"]["schemas"]
+    # The validator used below does check what it is given: formats, nested $refs, extra keys.
+    word = {"word": "네", "start": 0.1, "end": 0.3, "confidence": 0.9}
+    recording = {"recording_sid": "RE1", "source": "voice_message", "state": "transcribed", "failure": None,
+                 "language": "kk", "duration_seconds": 1.0, "channels": 1, "sha256": None, "size_bytes": None,
+                 "stored_at": "2026-03-02T10:00:00+00:00", "deleted_at_twilio": None, "transcribed_at": None,
+                 "transcripts": [{"channel": 0, "speaker": "voice_message", "language": "kk", "engine": "vosk:x",
+                                  "text": "네", "words": [word]}]}
+    check = validator(openapi, "Recording")
+    assert check.is_valid(recording)
+    assert not check.is_valid({**recording, "stored_at": "2026-03-02T10:00:00"})  # no offset: not RFC 3339
+    assert not check.is_valid({**recording, "caller_number": "+77011234567"})
+    bad_word = {**word, "confidence": 1.5}
+    assert not check.is_valid({**recording, "transcripts": [{**recording["transcripts"][0], "words": [bad_word]}]})
 
 
 def test_a_supervisor_reads_a_transcribed_voice_message_and_each_read_is_audited(

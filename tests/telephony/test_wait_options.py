@@ -11,7 +11,6 @@ from app.db import db
 from app.queue.models import CallbackRequest, CallbackState, EntryState, QueueEntry
 from app.recordings.models import Recording
 from app.simulator.engine import AppTransport, ScriptedCaller
-
 from tests.conftest import make_simulator
 
 NUMBER = "+77015550101"

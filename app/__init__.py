@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .auth import views as auth_views
     from .cases.taxonomy import taxonomy
+    from .console import views as console_views
     from .db import db
     from .extensions import csrf, login_manager
     from .i18n import init_app as init_i18n
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(telephony_views.audio)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(auth_views.api)
+    app.register_blueprint(console_views.bp)  # every POST of the console carries a CSRF token
     app.register_blueprint(supervisor_api.api)
     csrf.exempt(telephony_views.voice)  # Twilio signs its requests instead
     csrf.exempt(auth_views.api)  # bearer tokens, no cookies

@@ -91,6 +91,7 @@ def make_pipeline_app(make_app, twilio, speech_models, tmp_path):
     def factory(**overrides):
         settings = {
             "INSTANCE_DIR": str(tmp_path / "instance"),  # own huey.db and RECORDINGS_DIR
+            "REDIS_URL": "",  # the test's own queue, even where the environment names a Redis
             "TWILIO_API_BASE_URL": twilio.url,
             "TWILIO_SIMULATOR": False,
             "VOSK_MODELS": dict(speech_models),

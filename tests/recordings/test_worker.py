@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,7 +30,9 @@ from .pipeline import leave_voice_message, load_recording, queued_jobs
 pytestmark = pytest.mark.slow
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-CONSUMER = Path(sys.executable).parent / "huey_consumer"
+CONSUMER = Path(sys.executable).parent / "huey_consumer"  # the one installed beside this Python (the venv's)
+if not CONSUMER.exists():
+    CONSUMER = Path(shutil.which("huey_consumer") or CONSUMER)
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")  # nothing else leaks in (DATABASE_URL...)
 
@@ -151,8 +154,8 @@ def end_to_end(app, twilio, test_audio, base_config, vosk_model, workers) -> Non
 
 def test_a_voice_message_is_transcribed_by_the_worker_alone(make_pipeline_app, twilio, test_audio, base_config,
                                                             vosk_model, workers):
-    app = make_pipeline_app()
-    assert app.config["REDIS_URL"] == ""  # the embedded queue: a SQLite file both processes open
+    app = make_pipeline_app(REDIS_URL="")  # the embedded queue: a SQLite file both processes open
+    assert app.extensions["qorgau.huey"].storage.filename == str(Path(app.config["INSTANCE_DIR"]) / "huey.db")
     end_to_end(app, twilio, test_audio, base_config, vosk_model, workers)
 
 

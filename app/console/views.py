@@ -1,0 +1,236 @@
+"""The operator console's pages: the live queue, availability and endpoint, picking a caller, the case form.
+
+Who may do what: operators use everything; supervisors and admins may watch the queue (and open the cases
+they oversee) but do not take calls, set an availability or an endpoint (403). Anyone else is sent to sign in.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from app.auth.models import Role
+from app.cases import services as cases
+from app.cases.forms import CaseForm
+from app.cases.taxonomy import taxonomy
+from app.db import utcnow
+from app.i18n import current_language, translate
+from app.queue import services as queue
+from app.queue.models import Availability
+
+from . import display, live
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+WATCHERS = (Role.SUPERVISOR, Role.ADMIN)  # may look at the console, never take a call
+
+
+def _is_operator() -> bool:
+    return current_user.role is Role.OPERATOR
+
+
+def console_access(view):
+    """Signed in (else the sign-in page), and an operator, supervisor or admin (else 403)."""
+
+    @functools.wraps(view)
+    @login_required
+    def checked(*args, **kwargs):
+        if current_user.role is not Role.OPERATOR and current_user.role not in WATCHERS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def operators_only(view):
+    """Signed in as an operator: taking calls and being reachable is their work alone."""
+
+    @functools.wraps(view)
+    @login_required
+    def checked(*args, **kwargs):
+        if not _is_operator():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+# --- what every console page shows ---------------------------------------------------------------
+
+
+@bp.context_processor
+def helpers():
+    return {"category_label": display.category_label, "language_label": display.language_label,
+            "clock": display.clock, "epoch_ms": display.epoch_ms, "duration": display.duration,
+            "Availability": Availability, "server_now": utcnow}
+
+
+def _me():
+    return live.operator_state(current_user.id, _is_operator())
+
+
+def _queue_page(status: int = 200, endpoint_error: str | None = None, endpoint_value: str | None = None):
+    me = _me()
+    return render_template("console/queue.html", rows=live.queue_rows(), me=me, may_pick=_is_operator(),
+                           endpoint_error=endpoint_error,
+                           endpoint_value=me.endpoint if endpoint_value is None else endpoint_value), status
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@console_access
+def index():
+    """The live queue, and the operator's availability and endpoint."""
+    return _queue_page()
+
+
+@bp.get("/stream")
+def stream():
+    """Server-sent events: the queue and the operator's own state, whenever they change.
+
+    Unauthenticated: 401, not a redirect — EventSource then stops, and the page reloads into the sign-in.
+    """
+    if not current_user.is_authenticated:
+        return Response("sign in first", status=401, mimetype="text/plain")
+    if current_user.role is not Role.OPERATOR and current_user.role not in WATCHERS:
+        abort(403)
+    user_id, is_operator = current_user.id, _is_operator()
+    earlier: dict[int, int] = {}
+
+    def render() -> dict[str, str]:
+        me = live.operator_state(user_id, is_operator)
+        fragments = {
+            "queue": render_template("console/_queue.html", rows=live.queue_rows(earlier), may_pick=is_operator),
+            "status": render_template("console/_status.html", me=me),
+        }
+        if is_operator:
+            fragments["availability"] = render_template("console/_availability.html", me=me)
+        return fragments
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
+    return Response(stream_with_context(live.events(render)), mimetype="text/event-stream", headers=headers)
+
+
+@bp.post("/availability")
+@operators_only
+def availability():
+    try:
+        chosen = Availability(request.form.get("availability", ""))
+    except ValueError:
+        abort(400)
+    queue.set_availability(current_user.id, chosen)
+    return redirect(url_for(".index"))
+
+
+@bp.post("/endpoint")
+@operators_only
+def endpoint():
+    """Where Twilio rings the operator: a phone number or a browser client identity."""
+    value = request.form.get("endpoint", "")
+    try:
+        status = queue.set_endpoint(current_user.id, value)
+    except ValueError:
+        return _queue_page(400, translate("console_endpoint_invalid"), value)
+    flash(translate("console_endpoint_saved", endpoint=status.endpoint), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/pick")
+@operators_only
+def pick():
+    """Take a caller (``entry_id``) or the next in line: pick atomically, bridge, open the case."""
+    raw = request.form.get("entry_id")
+    if raw is not None and not raw.isdigit():
+        abort(400)
+    entry_id = int(raw) if raw is not None else None
+    operator_id = current_user.id
+    open_case = cases.open_case_for(operator_id)
+    if open_case is not None:  # one conversation at a time: wrap-up ends with the case closed
+        flash(translate("console_pick_close_case_first"), "error")
+        return redirect(url_for(".case", case_id=open_case.id))
+    try:
+        entry = queue.pick(operator_id, entry_id)
+    except queue.PickError:
+        flash(translate("console_pick_taken" if entry_id is not None else "console_pick_nobody"), "error")
+        return redirect(url_for(".index"))
+    try:
+        queue.bridge(entry.id)
+    except queue.BridgeError as error:  # the caller is back at their place in line
+        flash(translate("console_bridge_failed", error=str(error)), "error")
+        return redirect(url_for(".index"))
+    try:
+        case = cases.open_case(entry.id, operator_id)
+    except cases.CaseError as error:
+        flash(translate(error.key), "error")
+        return redirect(url_for(".index"))
+    return redirect(url_for(".case", case_id=case.id))
+
+
+# --- the case ------------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@console_access
+def case(case_id: int):
+    """The case of a call: what is known about the caller, and the form, saved during and closed after the call."""
+    try:
+        record = cases.get_case(case_id)
+    except cases.CaseNotFound:
+        abort(404)
+    if record.operator_id != current_user.id and current_user.role not in WATCHERS:
+        abort(403)
+    status = 200
+    if request.method == "POST":
+        form = CaseForm()
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            cases.save_case(record.id, current_user.id, form.to_data())
+        except cases.CaseError as error:  # nothing was saved: show the operator's values with the problems
+            form.add_errors(error)
+            status = 400
+        else:
+            if not form.close.data:
+                flash(translate("console_case_saved"), "info")
+                return redirect(url_for(".case", case_id=record.id))
+            try:
+                cases.close_case(record.id, current_user.id)
+            except cases.CaseError as error:  # saved, not closed: show the case as stored (new referrals' ids)
+                form = CaseForm.for_case(cases.get_case(record.id), formdata=None)
+                form.add_errors(error)
+                status = 400
+            else:
+                flash(translate("console_case_closed", id=record.id), "info")
+                return redirect(url_for(".index"))
+    else:
+        form = CaseForm.for_case(record)
+    record = cases.get_case(case_id)
+    entry = queue.entry(record.queue_entry_id)
+    call = None
+    if entry is not None:
+        call = {
+            "language": entry.language, "category": entry.category, "priority": entry.priority,
+            "wait_seconds": queue.wait_seconds(entry), "state": entry.state, "twilio_error": entry.twilio_error,
+            "earlier_contacts": queue.earlier_contacts(entry.caller_hash, entry.call_id),
+        }
+    earlier = cases.earlier_cases(record.id)
+    recordings = len(cases.case_recordings(record.id))  # how many; listening is the supervisors' console
+    lang = current_language()
+    return render_template(
+        "console/case.html", case=record, form=form, call=call, earlier=earlier, recordings=recordings,
+        me=_me(), terms=taxonomy(), lang=lang, local=display.local,
+    ), status

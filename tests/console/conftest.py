@@ -1,0 +1,75 @@
+"""Fixtures of the operator console tests: people who sign in, callers put in line, a recording Twilio gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from app.core.vocab import Priority
+from app.models import import_all
+from app.queue import services as queue
+from app.queue.models import Availability
+from tests.auth.helpers import create_user, log_in
+from tests.queue.helpers import add_caller
+
+from .helpers import FakeGateway
+
+# Every model registered before base_config drops the tables (cases reference queue_entries).
+import_all()
+
+
+@pytest.fixture
+def gateway(app) -> FakeGateway:
+    fake = app.extensions["qorgau.gateway"] = FakeGateway()
+    return fake
+
+
+@pytest.fixture
+def people(app) -> dict[str, int]:
+    """An operator (aigerim), a second operator (daniyar), a supervisor (saule) and an admin (arman)."""
+    return {name: create_user(app, name, role) for name, role in
+            (("aigerim", "operator"), ("daniyar", "operator"), ("saule", "supervisor"), ("arman", "admin"))}
+
+
+@pytest.fixture
+def signed_in(app, people) -> Callable[[str], FlaskClient]:
+    """A client of its own, signed in as one of ``people``, reading English."""
+
+    def sign_in(name: str = "aigerim") -> FlaskClient:
+        client = app.test_client()
+        response = log_in(client, name)
+        assert response.status_code == 302, response.data
+        client.get("/login?lang=en")  # the tests read English (the session keeps it); others ask for theirs
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def operator(signed_in) -> FlaskClient:
+    return signed_in("aigerim")
+
+
+@pytest.fixture
+def caller(app) -> Callable[..., int]:
+    """Put a caller in line (as the IVR would); returns the queue entry's id."""
+
+    def put(priority: Priority = Priority.STANDARD, language: str | None = "ru", **kwargs) -> int:
+        with app.app_context():
+            return add_caller(priority, language, **kwargs).id
+
+    return put
+
+
+@pytest.fixture
+def reachable(app, people) -> Callable[[str], None]:
+    """Give an operator an endpoint and make them available."""
+
+    def ready(name: str = "aigerim", endpoint: str = "+77011234567") -> None:
+        with app.app_context():
+            queue.set_endpoint(people[name], endpoint)
+            queue.set_availability(people[name], Availability.AVAILABLE)
+
+    return ready

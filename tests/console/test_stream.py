@@ -1,0 +1,135 @@
+"""The live stream: server-sent events carrying the queue and the operator's state whenever they change."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from lxml import html
+
+from app.console import live
+from app.core.vocab import Priority
+
+HASH = "b" * 64
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch):
+    """Poll often and end soon, so a test does not wait for real-time intervals."""
+    monkeypatch.setattr(live, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(live, "STREAM_SECONDS", 10.0)
+
+
+class Events:
+    """Reads server-sent events from a streaming response: (event name, data) pairs, comments aside."""
+
+    def __init__(self, response):
+        self.chunks = iter(response.response)
+        self.buffer = ""
+        self.preamble: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple[str, str]:
+        while True:
+            while "\n\n" not in self.buffer:
+                chunk = next(self.chunks)  # StopIteration: the stream ended
+                self.buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+            block, self.buffer = self.buffer.split("\n\n", 1)
+            name, data = "message", []
+            for line in block.split("\n"):
+                field, _, value = line.partition(":")
+                value = value.removeprefix(" ")
+                if field == "event":
+                    name = value
+                elif field == "data":
+                    data.append(value)
+                elif field in ("retry", ""):
+                    self.preamble.append(line)
+            if data:
+                return name, "\n".join(data)
+
+    def until(self, name: str, test=lambda data: True, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        for event, data in self:
+            if event == name and test(data):
+                return data
+            assert time.monotonic() < deadline, f"no {name} event as expected"
+        raise AssertionError(f"the stream ended before a {name} event as expected")
+
+
+def in_background(function) -> None:
+    """Run ``function`` in its own thread (its own app context and session), as another request would."""
+    thread = threading.Thread(target=function)
+    thread.start()
+    thread.join(timeout=10)
+
+
+def test_the_stream_sends_a_newly_enqueued_caller(app, operator, caller):
+    with operator.get("/console/stream", buffered=False) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "text/event-stream"
+        assert response.headers["Cache-Control"] == "no-cache"
+        events = Events(response)
+        first = events.until("queue")
+        assert "data-entry" not in first and "Nobody is waiting." in first
+        assert events.preamble[0] == f"retry: {live.RETRY_MS}"
+        entries = []
+        in_background(lambda: entries.append(caller(Priority.URGENT, "kk", caller_hash=HASH)))
+        data = events.until("queue", lambda data: "data-entry" in data)
+        row = html.fromstring(data).xpath(f'//tr[@data-entry="{entries[0]}"]')[0]
+        cells = [" ".join(cell.text_content().split()) for cell in row.xpath("td")]
+        assert cells[1:4] == ["Urgent", "Kazakh", "Violence"] and cells[5] == "First contact"
+        assert row.xpath('.//button[@name="entry_id"]/@value') == [str(entries[0])]
+        assert HASH not in data
+
+
+def test_the_stream_sends_the_operators_own_state_when_it_changes(app, operator, people):
+    from app.queue import services as queue
+    from app.queue.models import Availability
+
+    with operator.get("/console/stream", buffered=False) as response:
+        events = Events(response)
+        assert 'data-availability="away"' in events.until("status")
+
+        def change():
+            with app.app_context():
+                queue.set_availability(people["aigerim"], Availability.AVAILABLE)
+
+        in_background(change)
+        status = events.until("status", lambda data: 'data-availability="available"' in data)
+        assert "Available" in status
+        buttons = events.until("availability", lambda data: 'aria-pressed="true"' in data)
+        pressed = html.fromstring(f"<div>{buttons}</div>").xpath('//button[@aria-pressed="true"]/@value')
+        assert pressed == ["available"]
+
+
+def test_nothing_is_sent_again_while_nothing_changes(app, operator, caller, monkeypatch):
+    monkeypatch.setattr(live, "STREAM_SECONDS", 0.5)
+    caller()
+    with operator.get("/console/stream", buffered=False) as response:
+        names = [name for name, _ in Events(response)]  # until the stream ends by itself
+    assert sorted(names) == ["availability", "queue", "status"]
+
+
+def test_watchers_get_the_queue_without_buttons_or_availability(app, signed_in, caller):
+    entry = caller()
+    with signed_in("saule").get("/console/stream", buffered=False) as response:
+        events = Events(response)
+        data = events.until("queue", lambda data: "data-entry" in data)
+        assert f'data-entry="{entry}"' in data and "entry_id" not in data
+
+
+def test_a_quiet_stream_sends_keepalives(app, operator, monkeypatch):
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.1)
+    monkeypatch.setattr(live, "STREAM_SECONDS", 0.6)
+    with operator.get("/console/stream", buffered=False) as response:
+        text = b"".join(response.response).decode()
+    assert text.count(": keepalive\n\n") >= 2
+
+
+def test_events_split_multiline_fragments_into_data_lines():
+    assert live.event("queue", "<p>\n  one\n</p>") == "event: queue\ndata: <p>\ndata:   one\ndata: </p>\n\n"
+    assert live.event("queue", "") == "event: queue\ndata: \n\n"

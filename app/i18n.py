@@ -1,4 +1,4 @@
-"""User-facing text from ``app/translations/<lang>.yaml``.
+"""User-facing text from ``app/translations/<lang>.yaml`` and each area's ``app/translations/<area>/<lang>.yaml``.
 
 The language comes from ``?lang=``, the session, or the browser.
 """
@@ -14,9 +14,21 @@ LANGUAGES = ("kk", "ru", "en")
 DEFAULT = "kk"
 
 
+FOLDER = Path(__file__).parent / "translations"
+
+
 def load_catalogs() -> dict[str, dict[str, str]]:
-    folder = Path(__file__).parent / "translations"
-    return {lang: yaml.safe_load((folder / f"{lang}.yaml").read_text(encoding="utf-8")) for lang in LANGUAGES}
+    """Every language's texts; a key defined twice for one language is an error, not a silent override."""
+    catalogs: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        merged: dict[str, str] = {}
+        for path in [FOLDER / f"{lang}.yaml", *sorted(FOLDER.glob(f"*/{lang}.yaml"))]:
+            texts = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            if twice := merged.keys() & texts.keys():
+                raise ValueError(f"{path}: keys already defined for {lang}: {', '.join(sorted(twice))}")
+            merged |= texts
+        catalogs[lang] = merged
+    return catalogs
 
 
 def current_language() -> str:

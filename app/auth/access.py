@@ -1,10 +1,11 @@
-"""Access checks for the JSON API: bearer tokens and roles."""
+"""Access checks: bearer tokens and roles for the JSON API, signed-in roles for the web pages."""
 
 from __future__ import annotations
 
 import functools
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
+from flask_login import current_user, login_required
 
 from . import services
 from .models import Role
@@ -23,6 +24,22 @@ def token_required(*roles: Role):
             if roles and user.role not in roles:
                 return jsonify(error="your role may not do this"), 403
             g.api_user = user
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
+
+
+def roles_required(*roles: Role):
+    """A web page for signed-in people of ``roles``: others signed in get 403, strangers the sign-in page."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def checked(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
             return view(*args, **kwargs)
 
         return checked

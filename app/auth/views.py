@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app import navigation
 from app.db import db
 from app.extensions import login_manager
 
@@ -56,7 +57,9 @@ def logout():
 @bp.get("/")
 @login_required
 def home():
-    return render_template("auth/home.html")
+    """Each role starts on its own console."""
+    start = navigation.landing(current_user.role)
+    return redirect(url_for(start)) if start else render_template("auth/home.html")
 
 
 @api.get("/me")
@@ -68,4 +71,4 @@ def me():
 
 @bp.app_context_processor
 def inject_user():
-    return {"user": current_user}
+    return {"user": current_user, "menu": navigation.menu}

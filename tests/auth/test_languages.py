@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from lxml import html
 
 from app import i18n
@@ -14,7 +13,7 @@ from app import i18n
 from .helpers import log_in
 
 FOLDER = Path(i18n.__file__).parent / "translations"
-CATALOGS = {lang: yaml.safe_load((FOLDER / f"{lang}.yaml").read_text(encoding="utf-8")) for lang in ("kk", "ru", "en")}
+CATALOGS = i18n.load_catalogs()
 
 
 def labels(response) -> dict[str, str]:

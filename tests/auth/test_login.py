@@ -14,7 +14,8 @@ def amina(app):
 
 
 def signed_in(client) -> bool:
-    return client.get("/").status_code == 200
+    """Home answers a signed-in person (or sends them on to their console), and sends others to sign in."""
+    return not client.get("/").headers.get("Location", "").startswith("/login")
 
 
 def test_login_page_has_a_form_with_a_csrf_token(client):
@@ -38,13 +39,15 @@ def test_a_post_without_csrf_token_is_rejected(client, amina):
     assert not signed_in(client)
 
 
-def test_right_password_signs_in_and_home_shows_the_name(client, amina):
+def test_right_password_signs_in_and_home_leads_to_the_roles_console(client, amina):
     response = log_in(client, "amina", PASSWORD)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    page = client.get("/?lang=en")
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"].startswith("/console/")  # amina supervises
+    page = client.get("/?lang=en", follow_redirects=True)
     assert page.status_code == 200
-    assert "Signed in as amina (supervisor)" in page.get_data(as_text=True)
+    assert "amina" in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("name", "password"), [("amina", "wrong password"), ("nobody", PASSWORD)])
@@ -88,7 +91,7 @@ def test_logout_needs_post_with_csrf(client, amina):
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 400
     assert signed_in(client)
-    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
     assert not signed_in(client)

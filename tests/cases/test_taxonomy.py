@@ -128,8 +128,7 @@ def test_the_taxonomy_is_read_once():
 
 # --- the console's texts ---------------------------------------------------------------------------
 
-CATALOGS = {lang: yaml.safe_load((Path(i18n.__file__).parent / "translations" / f"{lang}.yaml").read_text("utf-8"))
-            for lang in LANGUAGES}
+CATALOGS = i18n.load_catalogs()
 CODE = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in (core_cases, forms, services))
 
 

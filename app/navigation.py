@@ -1,0 +1,35 @@
+"""The menu of the web consoles: which pages a role sees, and where each role lands after signing in.
+
+A page is listed only once its view exists, so an area is added to the menu here and appears with its
+blueprint. The order is the menu's order; a role's first page is where it lands.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.auth.models import Role
+
+OPERATOR, SUPERVISOR, ADMIN = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN
+
+PAGES: tuple[tuple[str, str, frozenset[Role]], ...] = (  # endpoint, label key, who sees it
+    ("board.index", "nav_board", frozenset({SUPERVISOR})),
+    ("console.index", "nav_queue", frozenset({OPERATOR, SUPERVISOR})),
+    ("console.my_cases", "nav_my_cases", frozenset({OPERATOR})),
+    ("search.index", "nav_search", frozenset({SUPERVISOR})),
+    ("reports.index", "nav_reports", frozenset({SUPERVISOR})),
+    ("audit_log.index", "nav_audit", frozenset({SUPERVISOR, ADMIN})),
+    ("admin.users", "nav_users", frozenset({ADMIN})),
+)
+
+
+def menu(role: Role) -> list[tuple[str, str]]:
+    """(endpoint, label key) of the pages ``role`` sees, in order."""
+    views = current_app.view_functions
+    return [(endpoint, label) for endpoint, label, roles in PAGES if role in roles and endpoint in views]
+
+
+def landing(role: Role) -> str | None:
+    """The endpoint a person of ``role`` starts on, if any of their pages exists."""
+    pages = menu(role)
+    return pages[0][0] if pages else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +23,32 @@ AUTH_TOKEN = "test-auth-token-5f0c"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 
 
-def database_url(tmp_path_factory) -> str:
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """SQLite in a temp dir, or a scratch database of its own on the PostgreSQL server the environment names.
+
+    A database per run (dropped at its end) lets runs side by side share one server without dropping each
+    other's tables.
+    """
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'qorgau-test.db'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qorgau-test.db'}"
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url.replace("postgres://", "postgresql://", 1)).set(drivername="postgresql")
+    scratch = f"{server.database}_run{os.getpid()}"
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{scratch}"')
+    yield server.set(database=scratch).render_as_string(hide_password=False)
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def base_config(tmp_path_factory) -> dict:
+def base_config(tmp_path_factory, database_url) -> dict:
     """Settings every test app shares; the database is migrated once per run, from empty."""
     from app.config import _database_url
 
@@ -39,7 +57,7 @@ def base_config(tmp_path_factory) -> dict:
         "QORGAU_ENV": "testing",
         "TESTING": True,
         "INSTANCE_DIR": str(instance),
-        "SQLALCHEMY_DATABASE_URI": _database_url(database_url(tmp_path_factory), Path(instance)),
+        "SQLALCHEMY_DATABASE_URI": _database_url(database_url, Path(instance)),
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,

@@ -1,8 +1,7 @@
 """The queue: entering it, where a caller stands and how long they will wait, picking callers atomically.
 
-Picking is one conditional UPDATE (``… WHERE state = 'waiting'``): on PostgreSQL a concurrent picker
-blocks on the row lock and then finds the condition false, on SQLite writers are serialised — either
-way two operators can never get the same caller.
+Picking is one conditional UPDATE (``… WHERE state = 'waiting'``), see ``pick``: two operators can never
+get the same caller.
 """
 
 from __future__ import annotations
@@ -197,21 +196,35 @@ def wait_seconds(entry: QueueEntry) -> float:
 
 
 def pick(operator_id: int, entry_id: int | None = None) -> QueueEntry:
-    """Give a waiting caller to an operator: a specific one, or the next in line. Atomic."""
-    candidates = [entry_id] if entry_id is not None else [e.id for e in waiting()]
-    for candidate in candidates:
-        taken = db.session.execute(
-            update(QueueEntry)
-            .where(QueueEntry.id == candidate, QueueEntry.state.in_([EntryState.WAITING, EntryState.CALLBACK]))
-            .values(state=EntryState.ASSIGNED, operator_id=operator_id, picked_at=utcnow(), twilio_error=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+    """Give a waiting caller to an operator: a specific one, or the next in line. Atomic.
+
+    "Next" is one statement: ``UPDATE … WHERE id = (SELECT … LIMIT 1 FOR UPDATE SKIP LOCKED) AND state is open``.
+    On PostgreSQL operators racing for the head pass over a row another is taking instead of queueing
+    behind its lock; SQLite ignores the lock clause and serialises writers. Either way the state condition
+    makes a double assignment impossible. A statement that lost its row to a hang-up between the two
+    checks claims nothing and is tried again while anyone is still waiting.
+    """
+    is_open = QueueEntry.state.in_([EntryState.WAITING, EntryState.CALLBACK])
+    if entry_id is not None:
+        target = entry_id
+    else:
+        target = (select(QueueEntry.id).where(is_open)
+                  .order_by(QueueEntry.priority_rank, QueueEntry.enqueued_at, QueueEntry.id)
+                  .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    claim = (update(QueueEntry).where(QueueEntry.id == target, is_open)
+             .values(state=EntryState.ASSIGNED, operator_id=operator_id, picked_at=utcnow(), twilio_error=None)
+             .returning(QueueEntry.id).execution_options(synchronize_session=False))
+    while True:
+        taken = db.session.execute(claim).scalar()
         db.session.commit()
-        if taken == 1:
-            entry = db.session.get(QueueEntry, candidate)
+        if taken is not None:
+            entry = db.session.get(QueueEntry, taken)
             db.session.refresh(entry)
             return entry
-    raise PickError("this caller is no longer waiting" if entry_id is not None else "nobody is waiting")
+        if entry_id is not None:
+            raise PickError("this caller is no longer waiting")
+        if not db.session.scalar(select(select(QueueEntry.id).where(is_open).exists())):
+            raise PickError("nobody is waiting")
 
 
 def back_to_line(entry: QueueEntry, error: str | None = None) -> None:

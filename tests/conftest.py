@@ -128,6 +128,7 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()  # a test's open streams end with the socket, not after the next test began
     thread.join(timeout=5)
 
 

@@ -125,6 +125,8 @@ def open_case(entry_id: int, operator_id: int) -> Case:
         raise CaseError("case_error_not_yours")
     existing = case_for_entry(entry.id)
     if existing is not None:
+        if _taken_over(existing, entry, operator):
+            return _hand_over(existing, operator)
         _check_may_edit(existing, operator)
         return existing
     call = entry.call
@@ -145,6 +147,20 @@ def open_case(entry_id: int, operator_id: int) -> Case:
     db.session.add_all(CaseLink(case_id=case.id, earlier_case_id=other_id) for other_id in earlier)
     audit.record("case.open", actor=operator, target_type="case", target_id=case.id, queue_entry=entry.id,
                  call=call.id, earlier_cases=earlier)
+    db.session.commit()
+    return case
+
+
+def _taken_over(case: Case, entry, operator: User) -> bool:
+    """The caller came back to the line (their first operator did not answer) and another operator took them."""
+    return case.closed_at is None and case.operator_id != operator.id and entry.operator_id == operator.id
+
+
+def _hand_over(case: Case, operator: User) -> Case:
+    """The open case follows the caller to the operator now talking to them, notes and all."""
+    audit.record("case.handover", actor=operator, target_type="case", target_id=case.id,
+                 from_operator=case.operator_id, to_operator=operator.id)
+    case.operator_id = operator.id
     db.session.commit()
     return case
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from app.audit import services as audit
 from app.calls.models import Call
+from app.cases.models import Case
 from app.core import queue as rules
 from app.core.flow import Flow
 from app.core.ivr import Speak
@@ -218,9 +219,7 @@ def pick(operator_id: int, entry_id: int | None = None) -> QueueEntry:
         taken = db.session.execute(claim).scalar()
         db.session.commit()
         if taken is not None:
-            entry = db.session.get(QueueEntry, taken)
-            db.session.refresh(entry)
-            return entry
+            return db.session.get(QueueEntry, taken)  # the commit expired any stale copy: this reads it afresh
         if entry_id is not None:
             raise PickError("this caller is no longer waiting")
         if not db.session.scalar(select(select(QueueEntry.id).where(is_open).exists())):
@@ -391,11 +390,14 @@ def operator_leg(entry_id: int, status: str) -> None:
 
 
 def finish(entry: QueueEntry) -> None:
-    """The conversation ended: the operator goes to wrap-up until the case is saved."""
+    """The conversation ended: the operator goes to wrap-up until the case is closed (unless it already is)."""
     entry.state, entry.ended_at = EntryState.DONE, utcnow()
     db.session.commit()
     if entry.operator_id is not None:
-        set_availability(entry.operator_id, Availability.WRAP_UP, by="call-ended")
+        closed = db.session.scalar(select(
+            select(Case.id).where(Case.queue_entry_id == entry.id, Case.closed_at.is_not(None)).exists()))
+        set_availability(entry.operator_id, Availability.AVAILABLE if closed else Availability.WRAP_UP,
+                         by="call-ended")
 
 
 def call_ended(call_sid: str) -> None:

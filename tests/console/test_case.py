@@ -185,3 +185,16 @@ def test_the_case_page_speaks_the_operators_language(operator, taken):
     assert doc.get("lang") == "kk"
     assert doc.xpath('string(//dd[@data-fact="language"])') == "Орысша"
     assert doc.xpath('//input[@name="close"]/@value') == ["Сақтау және жабу"]
+
+
+def test_a_case_closed_during_the_call_leaves_no_wrap_up_when_the_call_ends(app, operator, people, taken):
+    entry, path = taken
+    with app.app_context():
+        queue.operator_leg(entry, "in-progress")
+    data = case_form(operator, path, contact_type="silent", services=["information"], risk_level="none",
+                     outcome="resolved", close="Save and close")
+    assert operator.post(path, data=data).status_code == 302
+    with app.app_context():
+        assert cases.get_case(case_id(path)).is_closed
+        queue.operator_leg(entry, "completed")
+        assert queue.operator_status(people["aigerim"]).availability is Availability.AVAILABLE

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from sqlalchemy import select
 
+from app.audit.models import AuditEvent
 from app.cases import services as cases
 from app.core.vocab import Priority
+from app.db import db
 from app.queue import services as queue
 from app.queue.models import Availability, EntryState
 
@@ -103,8 +105,6 @@ def test_an_operator_without_an_endpoint_is_told_and_the_caller_keeps_waiting(ap
     assert gateway.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="needs app.cases: open_case refuses the entry's case, opened by the operator "
-                                       "who did not answer, to the operator who takes the requeued caller next")
 def test_a_caller_requeued_after_no_answer_can_be_taken_by_another_operator(app, signed_in, people, caller,
                                                                              reachable, gateway):
     reachable("aigerim")
@@ -118,4 +118,8 @@ def test_a_caller_requeued_after_no_answer_can_be_taken_by_another_operator(app,
     with app.app_context():
         assert queue.entry(entry).operator_id == people["daniyar"]  # bridged to daniyar…
         case = cases.case_for_entry(entry)
+        assert case.operator_id == people["daniyar"]  # the case follows the caller, notes and all
+        assert cases.open_case_for(people["aigerim"]) is None  # aigerim may take the next caller
+        handover = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "case.handover")).one()
+        assert handover.details == {"from_operator": people["aigerim"], "to_operator": people["daniyar"]}
     assert response.headers["Location"] == f"/console/cases/{case.id}"  # …who must land on its case

@@ -16,10 +16,11 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Debian packages the tests use: espeak-ng (prompt placeholders, test audio), chromium (browser tests).
-SYSTEM_PACKAGES := espeak-ng chromium
+# Debian packages the tests use: espeak-ng (prompt placeholders, test audio), chromium (browser tests),
+# fonts-nanum (Hangul glyphs: the test Vosk model is Korean, so transcripts in screenshots are too).
+SYSTEM_PACKAGES := espeak-ng chromium fonts-nanum
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; fi

@@ -26,13 +26,20 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from .admin import views as admin_views
+    from .audit import views as audit_views
     from .auth import views as auth_views
+    from .board import views as board_views
     from .cases.taxonomy import taxonomy
     from .console import views as console_views
     from .db import db
     from .extensions import csrf, login_manager
     from .i18n import init_app as init_i18n
     from .ivr import services as ivr_service
+    from .listen import views as listen_views
+    from .replay import views as replay_views
+    from .reports import views as reports_views
+    from .search import views as search_views
     from .supervisor import api as supervisor_api
     from .telephony import views as telephony_views
 
@@ -49,6 +56,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_views.api)
     app.register_blueprint(console_views.bp)  # every POST of the console carries a CSRF token
     app.register_blueprint(supervisor_api.api)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(board_views.bp)
+    app.register_blueprint(replay_views.bp)  # its play report carries the CSRF token
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(reports_views.bp)
+    app.register_blueprint(listen_views.bp)
     csrf.exempt(telephony_views.voice)  # Twilio signs its requests instead
     csrf.exempt(auth_views.api)  # bearer tokens, no cookies
     csrf.exempt(supervisor_api.api)

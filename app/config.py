@@ -42,6 +42,17 @@ def load_settings(environ: dict | None = None) -> dict:
         "OPERATING_HOURS": env.get("OPERATING_HOURS", "24/7"),
         "HOLIDAYS": env.get("HOLIDAYS", ""),
         "TIMEZONE": env.get("TIMEZONE", "Asia/Almaty"),
+        # The supervisors' board: answered within this many seconds counts toward the service level…
+        "SERVICE_LEVEL_SECONDS": int(env.get("SERVICE_LEVEL_SECONDS", 20)),
+        # …and where its figures turn amber (warn) and red (alert).
+        "BOARD_WAIT_WARN_SECONDS": int(env.get("BOARD_WAIT_WARN_SECONDS", 30)),
+        "BOARD_WAIT_ALERT_SECONDS": int(env.get("BOARD_WAIT_ALERT_SECONDS", 120)),
+        "BOARD_SERVICE_LEVEL_WARN": float(env.get("BOARD_SERVICE_LEVEL_WARN", 80)),
+        "BOARD_SERVICE_LEVEL_ALERT": float(env.get("BOARD_SERVICE_LEVEL_ALERT", 60)),
+        "BOARD_ABANDON_WARN": float(env.get("BOARD_ABANDON_WARN", 5)),
+        "BOARD_ABANDON_ALERT": float(env.get("BOARD_ABANDON_ALERT", 10)),
+        # Replay: transcript words recognised with less confidence than this (0..1) look uncertain.
+        "REPLAY_LOW_CONFIDENCE": float(env.get("REPLAY_LOW_CONFIDENCE", 0.6)),
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", _DEV_ACCOUNT_SID),

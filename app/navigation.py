@@ -14,12 +14,14 @@ OPERATOR, SUPERVISOR, ADMIN = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN
 
 PAGES: tuple[tuple[str, str, frozenset[Role]], ...] = (  # endpoint, label key, who sees it
     ("board.index", "nav_board", frozenset({SUPERVISOR})),
+    ("listen.index", "nav_live_calls", frozenset({SUPERVISOR})),
     ("console.index", "nav_queue", frozenset({OPERATOR, SUPERVISOR})),
     ("console.my_cases", "nav_my_cases", frozenset({OPERATOR})),
     ("search.index", "nav_search", frozenset({SUPERVISOR})),
     ("reports.index", "nav_reports", frozenset({SUPERVISOR})),
+    ("admin.users", "nav_users", frozenset({ADMIN})),  # before the audit log: where admins land
+    ("admin.settings", "nav_settings", frozenset({ADMIN})),
     ("audit_log.index", "nav_audit", frozenset({SUPERVISOR, ADMIN})),
-    ("admin.users", "nav_users", frozenset({ADMIN})),
 )
 
 

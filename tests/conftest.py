@@ -1,22 +1,25 @@
 """Shared fixtures for the whole suite.
 
 An app on a migrated database (SQLite by default, PostgreSQL when DATABASE_URL or TEST_DATABASE_URL
-says so), its client and CLI runner, a session, a live HTTP server and the call simulator.
+says so), its client and CLI runner, a session, people signed in by role, a live HTTP server and the
+call simulator.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import db
 from app.simulator.engine import AppTransport, CallSimulator, HttpTransport, ScriptedCaller
+from tests.auth.helpers import create_user, log_in
 
 PUBLIC_BASE_URL = "https://qorgau.example.org"
 AUTH_TOKEN = "test-auth-token-5f0c"
@@ -118,6 +121,32 @@ def runner(app):
 def db_session(app):
     with app.app_context():
         yield db.session
+
+
+@pytest.fixture
+def people(app) -> dict[str, int]:
+    """An operator (aigerim), a second operator (daniyar), a supervisor (saule) and an admin (arman)."""
+    return {name: create_user(app, name, role) for name, role in
+            (("aigerim", "operator"), ("daniyar", "operator"), ("saule", "supervisor"), ("arman", "admin"))}
+
+
+@pytest.fixture
+def signed_in(app, people) -> Callable[[str], FlaskClient]:
+    """A client of its own, signed in as one of ``people``, reading English."""
+
+    def sign_in(name: str = "aigerim") -> FlaskClient:
+        client = app.test_client()
+        response = log_in(client, name)
+        assert response.status_code == 302, response.data
+        client.get("/login?lang=en")  # the tests read English (the session keeps it); others ask for theirs
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def supervisor(signed_in) -> FlaskClient:
+    return signed_in("saule")
 
 
 @pytest.fixture

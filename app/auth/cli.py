@@ -1,4 +1,4 @@
-"""``flask users …``: create users, issue API tokens, seed demo users."""
+"""``flask users …``: create, deactivate and reactivate users, reset passwords, issue and revoke API tokens."""
 
 from __future__ import annotations
 
@@ -21,10 +21,7 @@ DEMO_PASSWORD = "qorgau-demo"
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create(name: str, role: str, password: str) -> None:
     """Create user NAME with ROLE."""
-    try:
-        user = services.create_user(name, role, password)
-    except services.AuthError as error:
-        raise click.ClickException(str(error)) from None
+    user = _run(lambda: services.create_user(name, role, password))
     click.echo(f"created {user.role.value} {user.username}")
 
 
@@ -32,12 +29,51 @@ def create(name: str, role: str, password: str) -> None:
 @click.argument("name")
 def token(name: str) -> None:
     """Issue a new API token for NAME; the token is the last line printed."""
-    try:
-        value = services.issue_token(name)
-    except services.AuthError as error:
-        raise click.ClickException(str(error)) from None
+    value = _run(lambda: services.issue_token(name))
     click.echo(f"API token for {name} (shown once; send it as 'Authorization: Bearer TOKEN'):")
     click.echo(value)
+
+
+@users_cli.command("deactivate")
+@click.argument("name")
+def deactivate(name: str) -> None:
+    """Deactivate user NAME: their sessions and API tokens stop working at once."""
+    _run(lambda: services.set_active(services.user_id_of(name), False))
+    click.echo(f"deactivated {name}")
+
+
+@users_cli.command("reactivate")
+@click.argument("name")
+def reactivate(name: str) -> None:
+    """Let user NAME sign in again."""
+    _run(lambda: services.set_active(services.user_id_of(name), True))
+    click.echo(f"reactivated {name}")
+
+
+@users_cli.command("reset-password")
+@click.argument("name")
+@click.option("--generate", is_flag=True, help="Generate a password and print it (once) instead of asking.")
+def reset_password(name: str, generate: bool) -> None:
+    """Give user NAME a new password."""
+    password = None if generate else click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    value = _run(lambda: services.reset_password(services.user_id_of(name), password))
+    click.echo(f"new password for {name}" + (f" (shown once): {value}" if generate else " set"))
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("name")
+def revoke_tokens(name: str) -> None:
+    """Revoke every API token of user NAME."""
+    count = _run(lambda: services.revoke_tokens(services.user_id_of(name)))
+    click.echo(f"revoked {count} API token(s) of {name}")
+
+
+def _run(change):
+    """Run a service call; its problems end the command with their message, not a traceback."""
+    try:
+        return change()
+    except services.AuthError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @users_cli.command("seed-demo")

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -75,6 +75,32 @@ def open_case_for(operator_id: int) -> Case | None:
 def earlier_cases(case_id: int) -> list[Case]:
     """The earlier cases of the same caller linked to this one, newest first."""
     return list(get_case(case_id).earlier)
+
+
+def operator_cases(operator_id: int, page: int = 1, per_page: int = 50) -> tuple[list[tuple[Case, list[str]]], int]:
+    """One page of an operator's cases (open and closed, newest first), and how many they have in all.
+
+    Each case comes with the CallSids of its calls that have recordings, oldest first.
+    """
+    mine = select(Case).where(Case.operator_id == operator_id)
+    total = db.session.scalar(select(func.count()).select_from(mine.subquery())) or 0
+    page_of = list(db.session.scalars(mine.order_by(Case.opened_at.desc(), Case.id.desc())
+                                      .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    recorded = recorded_calls([case.id for case in page_of])
+    return [(case, recorded[case.id]) for case in page_of], total
+
+
+def recorded_calls(case_ids: list[int]) -> dict[int, list[str]]:
+    """For each case, the CallSids of its calls that have recordings, oldest first: what can be replayed."""
+    recorded: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
+    rows = db.session.execute(
+        select(CaseCall.case_id, Call.call_sid).join(Call, Call.id == CaseCall.call_id)
+        .where(CaseCall.case_id.in_(recorded), select(Recording.id).where(Recording.call_id == Call.id).exists())
+        .order_by(Call.created_at, Call.id)
+    )
+    for case_id, call_sid in rows:
+        recorded[case_id].append(call_sid)
+    return recorded
 
 
 def case_recordings(case_id: int, *, reader_id: int | None = None) -> list[Recording]:

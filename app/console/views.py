@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -29,12 +30,14 @@ from app.db import utcnow
 from app.i18n import current_language, translate
 from app.queue import services as queue
 from app.queue.models import Availability
+from app.web import display, sse
 
-from . import display, live
+from . import live
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 WATCHERS = (Role.SUPERVISOR, Role.ADMIN)  # may look at the console, never take a call
+MY_CASES_PAGE = 50  # an operator's cases per page
 
 
 def _is_operator() -> bool:
@@ -122,7 +125,7 @@ def stream():
         return fragments
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
-    return Response(stream_with_context(live.events(render)), mimetype="text/event-stream", headers=headers)
+    return Response(stream_with_context(sse.events(render)), mimetype="text/event-stream", headers=headers)
 
 
 @bp.post("/availability")
@@ -183,6 +186,17 @@ def pick():
 # --- the case ------------------------------------------------------------------------------------
 
 
+@bp.get("/cases")
+@operators_only
+def my_cases():
+    """The operator's own cases, open and closed, newest first; recorded calls link to their replay."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = cases.operator_cases(current_user.id, page, MY_CASES_PAGE)
+    return render_template("console/my_cases.html", rows=rows, page=page, pages=max(1, -(-total // MY_CASES_PAGE)),
+                           total=total, me=_me(), terms=taxonomy(), lang=current_language(), local=display.local,
+                           replay="replay.call" in current_app.view_functions)
+
+
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @console_access
 def case(case_id: int):
@@ -228,9 +242,10 @@ def case(case_id: int):
             "earlier_contacts": queue.earlier_contacts(entry.caller_hash, entry.call_id),
         }
     earlier = cases.earlier_cases(record.id)
-    recordings = len(cases.case_recordings(record.id))  # how many; listening is the supervisors' console
+    recordings = len(cases.case_recordings(record.id))
+    replays = cases.recorded_calls([record.id])[record.id] if "replay.call" in current_app.view_functions else []
     lang = current_language()
     return render_template(
         "console/case.html", case=record, form=form, call=call, earlier=earlier, recordings=recordings,
-        me=_me(), terms=taxonomy(), lang=lang, local=display.local,
+        replays=replays, me=_me(), terms=taxonomy(), lang=lang, local=display.local,
     ), status

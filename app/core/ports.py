@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -15,6 +16,17 @@ class GatewayError(RuntimeError):
     @property
     def not_found(self) -> bool:
         return self.status == 404
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone in a live conference, as Twilio lists them."""
+
+    call_sid: str
+    label: str | None = None  # set by whoever added them (supervisors: ``supervisor-<user id>``)
+    muted: bool = False  # heard by no one
+    coaching: bool = False  # heard only by ``call_sid_to_coach``
+    call_sid_to_coach: str | None = None
 
 
 class TelephonyGateway(Protocol):
@@ -41,3 +53,19 @@ class TelephonyGateway(Protocol):
 
     def record_call(self, call_sid: str, status_callback: str) -> str:
         """Record a live call in two channels (the caller, and what the caller hears); returns the SID."""
+
+    def find_conference(self, name: str) -> str | None:
+        """The SID of the conference of that name while it is in progress, else None."""
+
+    def conference_participants(self, conference_sid: str) -> list[Participant]:
+        """Who is in a live conference now."""
+
+    def add_participant(self, conference_sid: str, to: str, from_: str, *, label: str, muted: bool,
+                        coach: str | None, status_callback: str, timeout: int) -> str:
+        """Ring ``to`` into a live conference, muted (listens) or coaching ``coach``; returns the new call's SID."""
+
+    def update_participant(self, conference_sid: str, participant: str, *, muted: bool, coach: str | None) -> None:
+        """Change how a participant (call SID or label) is heard: muted, coaching ``coach``, or neither."""
+
+    def remove_participant(self, conference_sid: str, participant: str) -> None:
+        """Hang up a participant (call SID or label); one already gone is not an error."""

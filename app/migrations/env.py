@@ -5,6 +5,7 @@ from flask import current_app
 
 from app.db import db
 from app.models import import_all
+from app.search.index import include_object
 
 import_all()
 target_metadata = db.metadata
@@ -17,6 +18,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            include_object=include_object,  # the full-text index has no model
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -24,7 +26,7 @@ def run_migrations_online() -> None:
 
 if context.is_offline_mode():
     context.configure(url=current_app.config["SQLALCHEMY_DATABASE_URI"], target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 else:

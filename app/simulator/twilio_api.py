@@ -66,6 +66,13 @@ class TwilioStandIn(CallControl):
         bp.add_url_rule(f"{API}/Calls.json", "calls", self._create_call, methods=["POST"])
         bp.add_url_rule(f"{API}/Conferences/<conference>/Participants.json", "participants",
                         self._create_participant, methods=["POST"])
+        bp.add_url_rule(f"{API}/Conferences/<conference>/Participants.json", "list_participants",
+                        self._list_participants, methods=["GET"])
+        bp.add_url_rule(f"{API}/Conferences/<conference>/Participants/<participant>.json", "participant",
+                        self._update_participant, methods=["POST"])
+        bp.add_url_rule(f"{API}/Conferences/<conference>/Participants/<participant>.json", "delete_participant",
+                        self._delete_participant, methods=["DELETE"])
+        bp.add_url_rule(f"{API}/Conferences.json", "conferences", self._list_conferences, methods=["GET"])
         bp.add_url_rule(f"{API}/Calls/<call_sid>/Recordings.json", "call_recordings", self._create_call_recording,
                         methods=["POST"])
         bp.add_url_rule("/_simulator/calls/<call_sid>/redirect", "redirect", self._take_redirect_http)

@@ -6,15 +6,16 @@ webhook body — so a simulator can stand in for Twilio and a forged URL can nev
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 import requests
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from app.core.ports import GatewayError
+from app.core.ports import GatewayError, Participant
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,44 @@ class TwilioGateway:
         ))
         return recording.sid
 
+    def find_conference(self, name: str) -> str | None:
+        """GET Conferences.json?FriendlyName=…&Status=in-progress: the SID of the live conference of that name."""
+        found = self._rest(lambda: self._account.conferences.list(friendly_name=name, status="in-progress", limit=1))
+        return found[0].sid if found else None
+
+    def conference_participants(self, conference_sid: str) -> list[Participant]:
+        """GET Conferences/{Sid}/Participants.json: who is in the conference now."""
+        found = self._rest(lambda: self._account.conferences(conference_sid).participants.list(limit=100))
+        return [Participant(p.call_sid, p.label, bool(p.muted), bool(p.coaching), p.call_sid_to_coach) for p in found]
+
+    def add_participant(self, conference_sid: str, to: str, from_: str, *, label: str, muted: bool,
+                        coach: str | None, status_callback: str, timeout: int) -> str:
+        """POST Conferences/{Sid}/Participants.json: ring ``to`` in, muted or coaching ``coach``.
+
+        Silently (no beep), and their leaving never ends the conversation.
+        """
+        extra = {"coaching": True, "call_sid_to_coach": coach} if coach else {}
+        participant = self._rest(lambda: self._account.conferences(conference_sid).participants.create(
+            from_=from_, to=to, label=label, muted=muted, timeout=timeout, status_callback=status_callback,
+            status_callback_method="POST", status_callback_event=["initiated", "ringing", "answered", "completed"],
+            start_conference_on_enter=False, end_conference_on_exit=False, beep="false", **extra,
+        ))
+        return participant.call_sid
+
+    def update_participant(self, conference_sid: str, participant: str, *, muted: bool, coach: str | None) -> None:
+        """POST Conferences/{Sid}/Participants/{CallSid or label}.json: Muted, Coaching, CallSidToCoach."""
+        extra = {"call_sid_to_coach": coach} if coach else {}
+        self._rest(lambda: self._account.conferences(conference_sid).participants(participant).update(
+            muted=muted, coaching=coach is not None, **extra))
+
+    def remove_participant(self, conference_sid: str, participant: str) -> None:
+        """DELETE Conferences/{Sid}/Participants/{CallSid or label}.json (hangs their call up); 404: already gone."""
+        try:
+            self._rest(lambda: self._account.conferences(conference_sid).participants(participant).delete())
+        except GatewayError as error:
+            if not error.not_found:
+                raise
+
     @property
     def _account(self):
         return self.client.api.v2010.accounts(self.account_sid)
@@ -115,5 +154,18 @@ class TwilioGateway:
         except TwilioRestException as error:
             raise GatewayError(f"Twilio refused: {error.msg} (HTTP {error.status}, code {error.code})",
                                error.status) from None
+        except TwilioException as error:  # a list page Twilio refused: twilio-python raises only this
+            raise _page_error(error) from None
         except requests.RequestException as error:
             raise GatewayError(f"cannot reach Twilio: {error}") from None
+
+
+def _page_error(error: TwilioException) -> GatewayError:
+    """GatewayError from a refused list page (``TwilioException("Unable to fetch page", response)``)."""
+    response = error.args[1] if len(error.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    try:
+        body = json.loads(response.text)
+    except (AttributeError, TypeError, ValueError):
+        return GatewayError(f"Twilio refused: {error.args[0] if error.args else error} (HTTP {status})", status)
+    return GatewayError(f"Twilio refused: {body.get('message')} (HTTP {status}, code {body.get('code')})", status)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, current_app, request, send_from_di
 from app.calls import services as calls
 from app.core import ivr
 from app.ivr import services as ivr_service
+from app.listen import services as listening
 from app.queue import services as line
 from app.queue.models import EntryState
 from app.recordings import services as recordings
@@ -151,6 +152,15 @@ def callback():
 def operator():
     """Progress of the operator's leg (statusCallback of the conference participant)."""
     line.operator_leg(request.args.get("entry", type=int), request.form.get("CallStatus", ""))
+    return _xml(twiml.empty())
+
+
+@voice.post("/listen/status")
+@twilio_signed
+def listen_status():
+    """Progress of a supervisor's leg when they listen in or coach (statusCallback of their participant)."""
+    listening.leg_progress(request.args.get("entry", type=int), request.args.get("supervisor", type=int),
+                           request.form.get("CallSid", ""), request.form.get("CallStatus", ""))
     return _xml(twiml.empty())
 
 

@@ -44,7 +44,7 @@ def test_right_password_signs_in_and_home_leads_to_the_roles_console(client, ami
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     home = client.get("/")
-    assert home.status_code == 302 and home.headers["Location"].startswith("/console/")  # amina supervises
+    assert home.status_code == 302 and home.headers["Location"].startswith("/supervisor/board")  # amina supervises: the board
     page = client.get("/?lang=en", follow_redirects=True)
     assert page.status_code == 200
     assert "amina" in page.get_data(as_text=True)

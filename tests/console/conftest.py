@@ -1,4 +1,4 @@
-"""Fixtures of the operator console tests: people who sign in, callers put in line, a recording Twilio gateway."""
+"""Fixtures of the operator console tests: callers put in line, a recording Twilio gateway."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from app.core.vocab import Priority
 from app.models import import_all
 from app.queue import services as queue
 from app.queue.models import Availability
-from tests.auth.helpers import create_user, log_in
 from tests.queue.helpers import add_caller
 
 from .helpers import FakeGateway
@@ -24,27 +23,6 @@ import_all()
 def gateway(app) -> FakeGateway:
     fake = app.extensions["qorgau.gateway"] = FakeGateway()
     return fake
-
-
-@pytest.fixture
-def people(app) -> dict[str, int]:
-    """An operator (aigerim), a second operator (daniyar), a supervisor (saule) and an admin (arman)."""
-    return {name: create_user(app, name, role) for name, role in
-            (("aigerim", "operator"), ("daniyar", "operator"), ("saule", "supervisor"), ("arman", "admin"))}
-
-
-@pytest.fixture
-def signed_in(app, people) -> Callable[[str], FlaskClient]:
-    """A client of its own, signed in as one of ``people``, reading English."""
-
-    def sign_in(name: str = "aigerim") -> FlaskClient:
-        client = app.test_client()
-        response = log_in(client, name)
-        assert response.status_code == 302, response.data
-        client.get("/login?lang=en")  # the tests read English (the session keeps it); others ask for theirs
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.cases import services as cases
-from app.console import live
 from app.core.vocab import Priority
 from app.simulator.engine import CallSimulator, HttpTransport, ScriptedCaller
 from app.simulator.twilio_api import TwilioStandIn
+from app.web import sse
 from tests.auth.helpers import PASSWORD, create_user
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.queue.helpers import add_caller
@@ -71,8 +71,8 @@ def app(make_app, standin):
 @pytest.fixture
 def site(app, standin, monkeypatch):
     """The app over real HTTP; the stand-in delivers Twilio's callbacks (the operator's leg) to it."""
-    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.5)  # a closed page frees its stream's thread at once
-    monkeypatch.setattr(live, "STREAM_SECONDS", 60.0)
+    monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.5)  # a closed page frees its stream's thread at once
+    monkeypatch.setattr(sse, "STREAM_SECONDS", 60.0)
     served = Served(app)
     standin.webhooks = HttpTransport(PUBLIC_BASE_URL, served.url)
     yield served.url
@@ -213,8 +213,8 @@ def test_an_operator_takes_a_live_caller_and_logs_the_case(app, site, standin, b
 
 
 def test_the_queue_stays_live_when_the_stream_ends_and_the_browser_reconnects(app, site, browser, monkeypatch):
-    monkeypatch.setattr(live, "STREAM_SECONDS", 0.5)  # every stream ends at once…
-    monkeypatch.setattr(live, "RETRY_MS", 100)  # …and the browser comes back soon
+    monkeypatch.setattr(sse, "STREAM_SECONDS", 0.5)  # every stream ends at once…
+    monkeypatch.setattr(sse, "RETRY_MS", 100)  # …and the browser comes back soon
     create_user(app, "aigerim", "operator")
     page = browser.new_page(locale="en-GB")
     page.set_default_timeout(15_000)

@@ -8,8 +8,8 @@ import time
 import pytest
 from lxml import html
 
-from app.console import live
 from app.core.vocab import Priority
+from app.web import sse
 
 HASH = "b" * 64
 
@@ -17,8 +17,8 @@ HASH = "b" * 64
 @pytest.fixture(autouse=True)
 def quick(monkeypatch):
     """Poll often and end soon, so a test does not wait for real-time intervals."""
-    monkeypatch.setattr(live, "POLL_SECONDS", 0.05)
-    monkeypatch.setattr(live, "STREAM_SECONDS", 10.0)
+    monkeypatch.setattr(sse, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(sse, "STREAM_SECONDS", 10.0)
 
 
 class Events:
@@ -75,7 +75,7 @@ def test_the_stream_sends_a_newly_enqueued_caller(app, operator, caller):
         events = Events(response)
         first = events.until("queue")
         assert "data-entry" not in first and "Nobody is waiting." in first
-        assert events.preamble[0] == f"retry: {live.RETRY_MS}"
+        assert events.preamble[0] == f"retry: {sse.RETRY_MS}"
         entries = []
         in_background(lambda: entries.append(caller(Priority.URGENT, "kk", caller_hash=HASH)))
         data = events.until("queue", lambda data: "data-entry" in data)
@@ -107,7 +107,7 @@ def test_the_stream_sends_the_operators_own_state_when_it_changes(app, operator,
 
 
 def test_nothing_is_sent_again_while_nothing_changes(app, operator, caller, monkeypatch):
-    monkeypatch.setattr(live, "STREAM_SECONDS", 0.5)
+    monkeypatch.setattr(sse, "STREAM_SECONDS", 0.5)
     caller()
     with operator.get("/console/stream", buffered=False) as response:
         names = [name for name, _ in Events(response)]  # until the stream ends by itself
@@ -123,13 +123,13 @@ def test_watchers_get_the_queue_without_buttons_or_availability(app, signed_in, 
 
 
 def test_a_quiet_stream_sends_keepalives(app, operator, monkeypatch):
-    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.1)
-    monkeypatch.setattr(live, "STREAM_SECONDS", 0.6)
+    monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.1)
+    monkeypatch.setattr(sse, "STREAM_SECONDS", 0.6)
     with operator.get("/console/stream", buffered=False) as response:
         text = b"".join(response.response).decode()
     assert text.count(": keepalive\n\n") >= 2
 
 
 def test_events_split_multiline_fragments_into_data_lines():
-    assert live.event("queue", "<p>\n  one\n</p>") == "event: queue\ndata: <p>\ndata:   one\ndata: </p>\n\n"
-    assert live.event("queue", "") == "event: queue\ndata: \n\n"
+    assert sse.event("queue", "<p>\n  one\n</p>") == "event: queue\ndata: <p>\ndata:   one\ndata: </p>\n\n"
+    assert sse.event("queue", "") == "event: queue\ndata: \n\n"

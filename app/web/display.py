@@ -1,4 +1,4 @@
-"""How the console shows things: labels in the operator's language, times in the helpline's time zone."""
+"""How the consoles show things: labels in the reader's language, times in the helpline's time zone."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Replay: a call's recordings with their transcripts in step, its case and referrals, every access audited."""

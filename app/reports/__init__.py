@@ -1,0 +1,1 @@
+"""Reports for supervisors: contacts by day, hour, category, language, service and referral; service level."""

@@ -1,0 +1,1 @@
+"""Full-text search over transcripts and case notes, for supervisors."""

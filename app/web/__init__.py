@@ -1,0 +1,1 @@
+"""What every web console shares: how things are displayed and how pages stay live."""

@@ -1,0 +1,59 @@
+"""Live pages: a server-sent event stream that sends a page's fragments of HTML only when they change.
+
+The stream polls (``POLL_SECONDS``) and the browser swaps each changed fragment in. Fragments carry
+timestamps, not durations (the browser counts the seconds up), so a fragment does not change every second.
+Between polls the stream holds no database connection, so an open page costs a thread of the web server
+but never a connection of the pool. It ends after ``STREAM_SECONDS``; the browser's EventSource reconnects
+by itself (after ``RETRY_MS``), which bounds how long one request lives. The values are constants, not
+settings: tests shorten them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import db
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0  # how often a stream looks at the database
+STREAM_SECONDS = 300.0  # then the stream ends and the browser reconnects (no request lives for ever)
+KEEPALIVE_SECONDS = 5.0  # a comment this often: proxies keep a quiet stream open, and a gone browser frees its thread
+RETRY_MS = 2000  # how soon the browser reconnects after the stream ends
+
+
+def event(name: str, data: str) -> str:
+    """One server-sent event; every line of ``data`` gets its own ``data:`` field."""
+    lines = data.splitlines() or [""]
+    return f"event: {name}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+
+
+def events(render: Callable[[], dict[str, str]]) -> Iterator[str]:
+    """Server-sent events: each fragment ``render()`` returns, whenever it differs from the one last sent."""
+    yield f"retry: {RETRY_MS}\n\n"
+    sent: dict[str, str] = {}
+    started = last_write = time.monotonic()
+    while True:
+        try:
+            fragments = render()
+        except SQLAlchemyError:  # the database is away: end; the browser reconnects and tries again
+            log.warning("live stream ends: the database did not answer", exc_info=True)
+            return
+        finally:
+            db.session.remove()  # hand the connection back while sleeping; the next poll reads afresh
+        for name, html in fragments.items():
+            if sent.get(name) != html:
+                sent[name] = html
+                last_write = time.monotonic()
+                yield event(name, html)
+        now = time.monotonic()
+        if now - started >= STREAM_SECONDS:
+            return
+        if now - last_write >= KEEPALIVE_SECONDS:
+            last_write = now
+            yield ": keepalive\n\n"
+        time.sleep(POLL_SECONDS)

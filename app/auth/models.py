@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -37,6 +38,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def password_stamp(self) -> str:
+        """Changes with the password: a session signed in with the old one no longer holds."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # what Flask-Login keeps in the signed session cookie
+        return f"{self.id}.{self.password_stamp}"
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime
 
@@ -202,6 +203,19 @@ def user_for_token(token: str) -> User | None:
     api_token.last_used_at = utcnow()
     db.session.commit()
     return api_token.user
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a signed-in session names (``User.get_id``), unless their password changed since it signed in."""
+    user_id, _, stamp = session_id.partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and hmac.compare_digest(user.password_stamp, stamp) else None
+
+
+def session_allows(session_id: str, roles) -> bool:
+    """Whether the session still holds for an active person with one of ``roles``: long-lived pages ask again."""
+    user = user_for_session(session_id)
+    return user is not None and user.active and user.role in roles
 
 
 def _by(label: str, actor_id: int | None = None) -> dict:

@@ -8,7 +8,6 @@ from flask import Blueprint, g, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import navigation
-from app.db import db
 from app.extensions import login_manager
 
 from . import services
@@ -21,8 +20,8 @@ api = Blueprint("api", __name__, url_prefix="/api")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    return services.user_for_session(session_id)
 
 
 def _local_path(target: str) -> str | None:

@@ -7,9 +7,12 @@ polled, a fragment is sent only when it changed, and timers count up in the brow
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Response, abort, current_app, render_template, stream_with_context, url_for
 from flask_login import current_user
 
+from app.auth import services as people
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.db import utcnow
@@ -66,7 +69,8 @@ def stream():
         return Response("sign in first", status=401, mimetype="text/plain")
     if current_user.role is not Role.SUPERVISOR:
         abort(403)
-    listen_url = _listen_url()
+    listen_url, session_id = _listen_url(), current_user.get_id()
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
-    return Response(stream_with_context(sse.events(lambda: _fragments(listen_url))), mimetype="text/event-stream",
-                    headers=headers)
+    still = functools.partial(people.session_allows, session_id, (Role.SUPERVISOR,))
+    events = sse.events(functools.partial(_fragments, listen_url), still)
+    return Response(stream_with_context(events), mimetype="text/event-stream", headers=headers)

@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from app.auth import services as people
 from app.auth.models import Role
 from app.cases import services as cases
 from app.cases.forms import CaseForm
@@ -111,7 +112,7 @@ def stream():
         return Response("sign in first", status=401, mimetype="text/plain")
     if current_user.role is not Role.OPERATOR and current_user.role not in WATCHERS:
         abort(403)
-    user_id, is_operator = current_user.id, _is_operator()
+    user_id, is_operator, session_id = current_user.id, _is_operator(), current_user.get_id()
     earlier: dict[int, int] = {}
 
     def render() -> dict[str, str]:
@@ -125,7 +126,8 @@ def stream():
         return fragments
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
-    return Response(stream_with_context(sse.events(render)), mimetype="text/event-stream", headers=headers)
+    still = functools.partial(people.session_allows, session_id, (current_user.role,))
+    return Response(stream_with_context(sse.events(render, still)), mimetype="text/event-stream", headers=headers)
 
 
 @bp.post("/availability")

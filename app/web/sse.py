@@ -32,13 +32,19 @@ def event(name: str, data: str) -> str:
     return f"event: {name}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
-def events(render: Callable[[], dict[str, str]]) -> Iterator[str]:
-    """Server-sent events: each fragment ``render()`` returns, whenever it differs from the one last sent."""
+def events(render: Callable[[], dict[str, str]], allowed: Callable[[], bool]) -> Iterator[str]:
+    """Server-sent events: each fragment ``render()`` returns, whenever it differs from the one last sent.
+
+    ``allowed()`` is asked before every poll: a person deactivated, given another role or whose password
+    changed gets nothing more, and their browser's reconnection is refused.
+    """
     yield f"retry: {RETRY_MS}\n\n"
     sent: dict[str, str] = {}
     started = last_write = time.monotonic()
     while True:
         try:
+            if not allowed():
+                return
             fragments = render()
         except SQLAlchemyError:  # the database is away: end; the browser reconnects and tries again
             log.warning("live stream ends: the database did not answer", exc_info=True)

@@ -158,10 +158,12 @@ def test_deactivating_an_already_deactivated_admin_changes_nothing(app, people):
     assert len(audit_events(app, "user.deactivate")) == 1
 
 
-def test_an_admin_sets_a_new_password(admin, app, people):
+def test_an_admin_sets_a_new_password_and_the_old_sessions_end(admin, app, people, signed_in):
+    saule = signed_in("saule")
     path = f"/admin/users/{people['saule']}"
     response = post(admin, f"{path}/password", {"password": "a brand new passphrase", "set": "1"}, path)
     assert response.status_code == 302
+    assert not signed_in_still(saule) and signed_in_still(admin)
     assert not can_sign_in(app, "saule", PASSWORD)
     assert can_sign_in(app, "saule", "a brand new passphrase")
     [event] = audit_events(app, "user.password_reset")

@@ -279,3 +279,22 @@ def test_the_role_is_checked_per_request_not_once(app, people, supervisor):
         db.session.commit()
     assert supervisor.get(BOARD).status_code == 403
     assert supervisor.get(f"{BOARD}/stream").status_code == 403
+
+
+def test_an_open_stream_ends_when_the_supervisor_is_made_an_operator(app, people, supervisor, caller):
+    with supervisor.get(f"{BOARD}/stream", buffered=False) as response:
+        events = Events(response)
+        events.until("line")
+
+        def demote():
+            with app.app_context():
+                from app.auth.models import User
+
+                db.session.get(User, people["saule"]).role = Role.OPERATOR
+                db.session.commit()
+
+        in_background(demote)
+        in_background(caller)  # a change the board would show, were the stream still open
+        rest = [name for name, _ in events]  # what the first poll had left to send, then the stream ends
+    assert "line" not in rest
+

@@ -130,6 +130,28 @@ def test_a_quiet_stream_sends_keepalives(app, operator, monkeypatch):
     assert text.count(": keepalive\n\n") >= 2
 
 
+@pytest.mark.parametrize("change", ["deactivated", "new password"])
+def test_an_open_stream_ends_when_the_operators_access_does(app, operator, people, caller, change):
+    from app.auth import services as people_services
+
+    with operator.get("/console/stream", buffered=False) as response:
+        events = Events(response)
+        events.until("queue")
+
+        def revoke():
+            with app.app_context():
+                if change == "deactivated":
+                    people_services.set_active(people["aigerim"], False)
+                else:
+                    people_services.reset_password(people["aigerim"])
+
+        in_background(revoke)
+        in_background(caller)  # a change the queue would show, were the stream still open
+        rest = [name for name, _ in events]  # what the first poll had left to send, then the stream ends
+    assert "queue" not in rest
+    assert operator.get("/console/stream").status_code == 401  # the browser's reconnection is refused
+
+
 def test_events_split_multiline_fragments_into_data_lines():
     assert sse.event("queue", "<p>\n  one\n</p>") == "event: queue\ndata: <p>\ndata:   one\ndata: </p>\n\n"
     assert sse.event("queue", "") == "event: queue\ndata: \n\n"

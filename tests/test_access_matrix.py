@@ -58,7 +58,7 @@ ROUTES: dict[str, tuple] = {
     "GET /supervisor/search": (LOGIN, 403, 200, 403),
     "GET /supervisor/reports": (LOGIN, 403, 200, 403),
     "GET /supervisor/live": (LOGIN, 403, 200, 403),
-    "GET /supervisor/live/calls": (LOGIN, 403, 200, 403),
+    "GET /supervisor/live/stream": (401, 403, 200, 403),
     "POST /supervisor/live/join": (LOGIN, 403, 400, 403),
     "POST /supervisor/live/leave": (LOGIN, 403, 400, 403),
     "POST /supervisor/live/endpoint": (LOGIN, 403, 400, 403),

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Response, abort, current_app, render_template, stream_with_context, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
 
-from app.auth import services as people
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.db import utcnow
@@ -63,14 +62,7 @@ def index():
 
 
 @bp.get("/stream")
+@sse.stream_of(Role.SUPERVISOR)
 def stream():
     """Server-sent events: the line, the operators and today's figures, whenever one of them changes."""
-    if not current_user.is_authenticated:
-        return Response("sign in first", status=401, mimetype="text/plain")
-    if current_user.role is not Role.SUPERVISOR:
-        abort(403)
-    listen_url, session_id = _listen_url(), current_user.get_id()
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
-    still = functools.partial(people.session_allows, session_id, (Role.SUPERVISOR,))
-    events = sse.events(functools.partial(_fragments, listen_url), still)
-    return Response(stream_with_context(events), mimetype="text/event-stream", headers=headers)
+    return functools.partial(_fragments, _listen_url())

@@ -10,19 +10,16 @@ import functools
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
 
-from app.auth import services as people
 from app.auth.models import Role
 from app.cases import services as cases
 from app.cases.forms import CaseForm
@@ -103,16 +100,10 @@ def index():
 
 
 @bp.get("/stream")
+@sse.stream_of(Role.OPERATOR, *WATCHERS)
 def stream():
-    """Server-sent events: the queue and the operator's own state, whenever they change.
-
-    Unauthenticated: 401, not a redirect — EventSource then stops, and the page reloads into the sign-in.
-    """
-    if not current_user.is_authenticated:
-        return Response("sign in first", status=401, mimetype="text/plain")
-    if current_user.role is not Role.OPERATOR and current_user.role not in WATCHERS:
-        abort(403)
-    user_id, is_operator, session_id = current_user.id, _is_operator(), current_user.get_id()
+    """Server-sent events: the queue and the operator's own state, whenever they change."""
+    user_id, is_operator = current_user.id, _is_operator()
     earlier: dict[int, int] = {}
 
     def render() -> dict[str, str]:
@@ -125,9 +116,7 @@ def stream():
             fragments["availability"] = render_template("console/_availability.html", me=me)
         return fragments
 
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
-    still = functools.partial(people.session_allows, session_id, (current_user.role,))
-    return Response(stream_with_context(sse.events(render, still)), mimetype="text/event-stream", headers=headers)
+    return render
 
 
 @bp.post("/availability")

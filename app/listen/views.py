@@ -1,7 +1,6 @@
 """The supervisors' live calls page: conversations in progress, listen / coach / leave, and their own endpoint.
 
-Supervisors only (others signed in: 403). The list refreshes itself every few seconds (``listen.calls`` is
-the fragment the page fetches). Twilio's status callback of a supervisor's own call arrives with the other
+Supervisors only (others signed in: 403). The list stays live over server-sent events (``listen.stream``). Twilio's status callback of a supervisor's own call arrives with the other
 webhooks, at ``/voice/listen/status``.
 """
 
@@ -14,14 +13,11 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.db import utcnow
 from app.i18n import translate
-from app.web import display
+from app.web import display, sse
 
 from . import services
 
 bp = Blueprint("listen", __name__, url_prefix="/supervisor/live")
-
-REFRESH_MS = 3000  # how often the page fetches the list of conversations
-
 
 @bp.context_processor
 def helpers():
@@ -33,7 +29,7 @@ def _page(status: int = 200, endpoint_error: str | None = None, endpoint_value: 
     mine = services.endpoint(current_user.id)
     return render_template("listen/index.html", calls=services.live_calls(current_user.id), endpoint=mine,
                            endpoint_value=mine if endpoint_value is None else endpoint_value,
-                           endpoint_error=endpoint_error, refresh_ms=REFRESH_MS), status
+                           endpoint_error=endpoint_error), status
 
 
 @bp.get("")
@@ -43,11 +39,12 @@ def index():
     return _page()
 
 
-@bp.get("/calls")
-@roles_required(Role.SUPERVISOR)
-def calls():
-    """The list alone, for the page's periodic refresh."""
-    return render_template("listen/_calls.html", calls=services.live_calls(current_user.id))
+@bp.get("/stream")
+@sse.stream_of(Role.SUPERVISOR)
+def stream():
+    """Server-sent events: the conversations in progress, whenever they change."""
+    user_id = current_user.id
+    return lambda: {"calls": render_template("listen/_calls.html", calls=services.live_calls(user_id))}
 
 
 def _entry_id() -> int:

@@ -10,15 +10,22 @@ settings: tests shorten them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
 
+from flask import Response, abort, stream_with_context
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.auth import services as people
+from app.auth.models import Role
 from app.db import db
 
 log = logging.getLogger(__name__)
+
+Render = Callable[[], dict[str, str]]  # a live page's fragments of HTML by element id, as they are now
 
 POLL_SECONDS = 1.0  # how often a stream looks at the database
 STREAM_SECONDS = 300.0  # then the stream ends and the browser reconnects (no request lives for ever)
@@ -32,7 +39,7 @@ def event(name: str, data: str) -> str:
     return f"event: {name}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
-def events(render: Callable[[], dict[str, str]], allowed: Callable[[], bool]) -> Iterator[str]:
+def events(render: Render, allowed: Callable[[], bool]) -> Iterator[str]:
     """Server-sent events: each fragment ``render()`` returns, whenever it differs from the one last sent.
 
     ``allowed()`` is asked before every poll: a person deactivated, given another role or whose password
@@ -63,3 +70,27 @@ def events(render: Callable[[], dict[str, str]], allowed: Callable[[], bool]) ->
             last_write = now
             yield ": keepalive\n\n"
         time.sleep(POLL_SECONDS)
+
+
+def stream_of(*roles: Role) -> Callable[[Callable[[], Render]], Callable[[], Response]]:
+    """Make a view that returns a live page's render function into the page's event stream, for ``roles``.
+
+    Unauthenticated: 401, not a redirect — EventSource then stops, and the page reloads into the sign-in.
+    Another role: 403. The view runs only for those allowed, and the stream re-checks them at every poll.
+    """
+
+    def decorate(view: Callable[[], Render]) -> Callable[[], Response]:
+        @functools.wraps(view)
+        def respond() -> Response:
+            if not current_user.is_authenticated:
+                return Response("sign in first", status=401, mimetype="text/plain")
+            if current_user.role not in roles:
+                abort(403)
+            allowed = functools.partial(people.session_allows, current_user.get_id(), roles)
+            headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
+            return Response(stream_with_context(events(view(), allowed)), mimetype="text/event-stream",
+                            headers=headers)
+
+        return respond
+
+    return decorate

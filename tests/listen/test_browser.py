@@ -17,10 +17,10 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.db import db
-from app.listen import views
 from app.queue import services as queue
 from app.queue.models import Availability, EntryState
 from app.simulator.engine import CallSimulator, HttpTransport, ScriptedCaller
+from app.web import sse
 from tests.auth.helpers import PASSWORD
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.console.test_browser import ARTIFACTS, CHROMIUM, RUSSIAN_CHILD, browser  # noqa: F401 (fixture)
@@ -54,7 +54,7 @@ class HeldInConference:
 
 
 def test_a_supervisor_listens_in_coaches_and_leaves(app, site, standin, people, browser, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(views, "REFRESH_MS", 300)
+    monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.5)  # a closed page frees its stream's thread at once
     ARTIFACTS.mkdir(exist_ok=True)
     with app.app_context():
         queue.set_endpoint(people["aigerim"], "client:aigerim")

@@ -7,6 +7,7 @@ from lxml import html
 
 from app.core.vocab import Priority
 from tests.auth.helpers import audit_events, csrf_token
+from tests.console.test_stream import Events
 from tests.queue.helpers import add_caller
 
 from .conftest import CALLER_HASH, post_form, rest
@@ -16,7 +17,7 @@ from .conftest import CALLER_HASH, post_form, rest
 def test_operators_and_admins_may_not_listen_in(signed_in, conversation, standin, name):
     client = signed_in(name)
     assert client.get("/supervisor/live").status_code == 403
-    assert client.get("/supervisor/live/calls").status_code == 403
+    assert client.get("/supervisor/live/stream").status_code == 403
     token = csrf_token(client, "/login")
     for path, data in (("/supervisor/live/join", {"entry_id": conversation.entry_id, "mode": "listen"}),
                        ("/supervisor/live/leave", {"entry_id": conversation.entry_id}),
@@ -41,8 +42,9 @@ def test_a_supervisor_sees_the_conversations_in_progress_and_the_menu_leads_ther
     assert row.xpath(".//time/@data-since")[0].isdigit()
     assert row.xpath('.//button[@name="mode"]/@value') == ["listen", "coach"]
     assert row.xpath('.//button[contains(@class, "leave")]') == []
-    # The fragment the page refreshes itself with is the same list.
-    fragment = html.fromstring(client.get("/supervisor/live/calls").data)
+    # The page's stream sends the same list.
+    with client.get("/supervisor/live/stream", buffered=False) as response:
+        fragment = html.fromstring(Events(response).until("calls"))
     assert fragment.xpath(f'//tr[@data-entry="{conversation.entry_id}"]')
     # Nothing that could identify the caller: not their hash, not their call.
     text = client.get("/supervisor/live").get_data(as_text=True)

@@ -1,7 +1,6 @@
-// The live pages (operator console, supervisors' board, live calls). Fragments of HTML replace the
-// elements of the same id: pushed by server-sent events (body data-stream; data-parts names the events)
-// or fetched again every few seconds (data-refresh, into #calls). Timers count up each second from the
-// timestamps the fragments carry, on the server's clock. Plain EventSource reconnects by itself when the
+// The live pages (operator console, supervisors' board, live calls). Fragments of HTML pushed by
+// server-sent events (body data-stream; data-parts names the events) replace the elements of the same id,
+// and timers count up each second from the timestamps the fragments carry, on the server's clock. Plain EventSource reconnects by itself when the
 // server ends a stream (it ends each one after a few minutes); no library is needed.
 (function () {
   "use strict";
@@ -52,22 +51,7 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
-  function poll(url, every) {
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (response) {
-      // Signed out (sent to the sign-in page) or no longer allowed: reload shows why.
-      if (response.redirected || !response.ok) { location.reload(); return null; }
-      return response.text();
-    }).then(function (html) {
-      if (typeof html === "string") swap("calls", html);
-    }).catch(function () { /* the server is away for a moment: try again on the next round */ })
-      .finally(function () { setTimeout(function () { poll(url, every); }, every); });
-  }
-
   tick();
   setInterval(tick, 1000);
   if (body.dataset.stream && window.EventSource) stream(body.dataset.stream, (body.dataset.parts || "").split(" "));
-  if (body.dataset.refresh && window.fetch) {
-    var every = Number(body.dataset.refreshMs || 3000);
-    setTimeout(function () { poll(body.dataset.refresh, every); }, every);
-  }
 })();

@@ -344,7 +344,7 @@ def bridge(entry_id: int) -> QueueEntry:
         raise BridgeError(str(error)) from None
     try:
         gateway.dial_into_conference(entry.conference_name, status.endpoint, current_app.config["TWILIO_CALLER_ID"],
-                                     _public(f"/voice/operator?entry={entry.id}"),
+                                     _public(f"/voice/operator?entry={entry.id}&attempt={attempt(entry)}"),
                                      current_app.config["OPERATOR_ANSWER_SECONDS"])
     except GatewayError as error:
         requeue(entry, str(error))
@@ -370,10 +370,19 @@ def requeue(entry: QueueEntry, reason: str) -> None:
 _UNANSWERED = {"busy", "no-answer", "failed", "canceled"}
 
 
-def operator_leg(entry_id: int, status: str) -> None:
-    """The operator's call progressed: answered -> talking (and recorded); unanswered -> caller requeued."""
+def attempt(entry: QueueEntry) -> str:
+    """Names one pick of the caller (who, and when), so news of an earlier operator's leg changes nothing."""
+    return f"{entry.operator_id}-{entry.picked_at:%Y%m%d%H%M%S%f}" if entry.picked_at else ""
+
+
+def operator_leg(entry_id: int, status: str, leg_attempt: str | None = None) -> None:
+    """The operator's call progressed: answered -> talking (and recorded); unanswered -> caller requeued.
+
+    ``leg_attempt`` is the ``attempt`` the leg was dialled for; callbacks of an earlier attempt (Twilio
+    retries, a slow no-answer) are ignored. None: a leg dialled before callbacks named their attempt.
+    """
     entry = db.session.get(QueueEntry, entry_id)
-    if entry is None:
+    if entry is None or (leg_attempt is not None and leg_attempt != attempt(entry)):
         return
     if status == "in-progress" and entry.state is EntryState.ASSIGNED:
         entry.state, entry.answered_at = EntryState.CONNECTED, utcnow()

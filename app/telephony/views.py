@@ -151,7 +151,8 @@ def callback():
 @twilio_signed
 def operator():
     """Progress of the operator's leg (statusCallback of the conference participant)."""
-    line.operator_leg(request.args.get("entry", type=int), request.form.get("CallStatus", ""))
+    line.operator_leg(request.args.get("entry", type=int), request.form.get("CallStatus", ""),
+                      request.args.get("attempt"))
     return _xml(twiml.empty())
 
 

@@ -32,7 +32,7 @@ def test_taking_a_call_bridges_it_and_opens_its_case(app, operator, people, call
     assert gateway.requests == [
         ("redirect_call", call_sid, f"{BASE}/voice/bridge?entry={entry}"),
         ("dial_into_conference", f"qorgau-{entry}", "+77011234567", "+77001110111",
-         f"{BASE}/voice/operator?entry={entry}", 20),
+         f"{BASE}/voice/operator?entry={entry}&attempt={queue.attempt(picked)}", 20),
     ]
 
 

@@ -77,7 +77,7 @@ def test_a_bridge_takes_the_caller_from_the_queue_and_rings_the_operator(picked,
     assert gateway.requests == [
         ("redirect_queue_member", "QU" + "1" * 32, call_sid, f"{BASE}/voice/bridge?entry={entry.id}"),
         ("dial_into_conference", f"qorgau-{entry.id}", "+77011234567", "+77001110111",
-         f"{BASE}/voice/operator?entry={entry.id}", 20),
+         f"{BASE}/voice/operator?entry={entry.id}&attempt={line.attempt(entry)}", 20),
     ]
     assert entry.state is EntryState.ASSIGNED
     assert line.operator_status(entry.operator_id).availability is Availability.BUSY
@@ -210,19 +210,28 @@ def test_status_of_an_unknown_entry_is_ignored(db_session, gateway):
     assert gateway.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="known issue, left alone: /voice/operator?entry=N does not say whose leg "
-                                       "it is, so a repeated 'no-answer' of the first operator requeues the caller "
-                                       "the second operator picked since, and sets the second operator away")
 def test_a_late_no_answer_from_the_first_operator_does_not_undo_the_second_pick(db_session, picked, gateway):
-    first = picked.operator_id
-    line.bridge(picked.id)
-    line.operator_leg(picked.id, "no-answer")  # first operator: requeued
+    first, first_leg = picked.operator_id, line.attempt(line.bridge(picked.id))
+    line.operator_leg(picked.id, "no-answer", first_leg)  # first operator: requeued
     second = add_operators(1, prefix="second")[0]
     line.set_endpoint(second, "+77019998877")
     line.set_availability(second, Availability.AVAILABLE)
-    line.bridge(line.pick(second).id)
-    line.operator_leg(picked.id, "no-answer")  # Twilio delivers the first operator's callback again
+    second_leg = line.attempt(line.bridge(line.pick(second).id))
+    assert second_leg != first_leg
+    line.operator_leg(picked.id, "no-answer", first_leg)  # Twilio delivers the first operator's callback again
     entry = line.entry(picked.id)
     assert (entry.state, entry.operator_id) == (EntryState.ASSIGNED, second)
     assert line.operator_status(second).availability is Availability.BUSY
     assert line.operator_status(first).availability is Availability.AWAY
+    line.operator_leg(picked.id, "in-progress", second_leg)  # the second operator's own leg still counts
+    assert line.entry(picked.id).state is EntryState.CONNECTED
+
+
+def test_the_same_operator_picking_again_is_a_new_attempt(db_session, picked, gateway):
+    """An operator who missed the call, came back and took the same caller: the old leg's news is stale."""
+    operator, old_leg = picked.operator_id, line.attempt(line.bridge(picked.id))
+    line.operator_leg(picked.id, "no-answer", old_leg)
+    line.set_availability(operator, Availability.AVAILABLE)
+    assert line.attempt(line.bridge(line.pick(operator, picked.id).id)) != old_leg
+    line.operator_leg(picked.id, "no-answer", old_leg)
+    assert line.entry(picked.id).state is EntryState.ASSIGNED

@@ -7,9 +7,7 @@ polled, a fragment is sent only when it changed, and timers count up in the brow
 
 from __future__ import annotations
 
-import functools
-
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from app.auth.access import roles_required
@@ -43,14 +41,9 @@ def percent(value: float | None) -> str:
     return f"{value:.0f}" if round(value, 1) == round(value) else f"{value:.1f}"
 
 
-def _fragments(listen_url: str | None) -> dict[str, str]:
+def _fragments() -> dict[str, str]:
     board = services.board(current_app.config, utcnow())
-    return {name: render_template(template, board=board, listen_url=listen_url) for name, template in FRAGMENTS.items()}
-
-
-def _listen_url() -> str | None:
-    """The live-calls page (listen in), once it exists."""
-    return url_for("listen.index") if "listen.index" in current_app.view_functions else None
+    return {name: render_template(template, board=board) for name, template in FRAGMENTS.items()}
 
 
 @bp.get("")
@@ -58,11 +51,11 @@ def _listen_url() -> str | None:
 def index():
     """The board as it is now; the stream keeps it so."""
     services.opened(current_user)
-    return render_template("board/index.html", fragments=_fragments(_listen_url()), server_now=utcnow())
+    return render_template("board/index.html", fragments=_fragments(), server_now=utcnow())
 
 
 @bp.get("/stream")
 @sse.stream_of(Role.SUPERVISOR)
 def stream():
     """Server-sent events: the line, the operators and today's figures, whenever one of them changes."""
-    return functools.partial(_fragments, _listen_url())
+    return _fragments

@@ -11,7 +11,6 @@ import functools
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -184,8 +183,7 @@ def my_cases():
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = cases.operator_cases(current_user.id, page, MY_CASES_PAGE)
     return render_template("console/my_cases.html", rows=rows, page=page, pages=max(1, -(-total // MY_CASES_PAGE)),
-                           total=total, me=_me(), terms=taxonomy(), lang=current_language(), local=display.local,
-                           replay="replay.call" in current_app.view_functions)
+                           total=total, me=_me(), terms=taxonomy(), lang=current_language(), local=display.local)
 
 
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
@@ -234,7 +232,7 @@ def case(case_id: int):
         }
     earlier = cases.earlier_cases(record.id)
     recordings = len(cases.case_recordings(record.id))
-    replays = cases.recorded_calls([record.id])[record.id] if "replay.call" in current_app.view_functions else []
+    replays = cases.recorded_calls([record.id])[record.id]
     lang = current_language()
     return render_template(
         "console/case.html", case=record, form=form, call=call, earlier=earlier, recordings=recordings,

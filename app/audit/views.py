@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.db import utcnow
 from app.i18n import translate
+from app.web.download import csv_attachment
 
 from . import services
 
@@ -79,11 +80,4 @@ def export():
         return Response(translate("audit_bad_filter", names=", ".join(bad)), 400, mimetype="text/plain")
     lines = services.export_csv(filters, current_user.id)
     name = f"audit-{utcnow().astimezone(_zone()):%Y%m%d-%H%M}.csv"
-    body = stream_with_context(_with_bom(lines))
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                          "Cache-Control": "no-store"})
-
-
-def _with_bom(lines):
-    yield "\ufeff"  # Excel reads UTF-8 (Kazakh, Russian) only with it
-    yield from lines
+    return csv_attachment(lines, name)

@@ -6,8 +6,6 @@ they oversee) but do not take calls, set an availability or an endpoint (403). A
 
 from __future__ import annotations
 
-import functools
-
 from flask import (
     Blueprint,
     abort,
@@ -17,8 +15,9 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from app.auth.access import roles_required
 from app.auth.models import Role
 from app.cases import services as cases
 from app.cases.forms import CaseForm
@@ -41,30 +40,8 @@ def _is_operator() -> bool:
     return current_user.role is Role.OPERATOR
 
 
-def console_access(view):
-    """Signed in (else the sign-in page), and an operator, supervisor or admin (else 403)."""
-
-    @functools.wraps(view)
-    @login_required
-    def checked(*args, **kwargs):
-        if current_user.role is not Role.OPERATOR and current_user.role not in WATCHERS:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return checked
-
-
-def operators_only(view):
-    """Signed in as an operator: taking calls and being reachable is their work alone."""
-
-    @functools.wraps(view)
-    @login_required
-    def checked(*args, **kwargs):
-        if not _is_operator():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return checked
+console_access = roles_required(Role.OPERATOR, *WATCHERS)  # strangers: the sign-in page; others: 403
+operators_only = roles_required(Role.OPERATOR)  # taking calls and being reachable is operators' work alone
 
 
 # --- what every console page shows ---------------------------------------------------------------

@@ -207,12 +207,12 @@ def leave(supervisor: User, entry_id: int) -> None:
 
 def leg_progress(entry_id: int | None, supervisor_id: int | None, call_sid: str, status: str) -> None:
     """Twilio's status callback of a supervisor's call: hung up, or never answered, means they left."""
-    supervisor = db.session.get(User, supervisor_id) if supervisor_id is not None else None
-    if supervisor is None or entry_id is None or status not in _ENDED:
+    if supervisor_id is None or entry_id is None or status not in _ENDED:  # most callbacks: nothing to do
         return
-    joined = _last_join(supervisor.id, entry_id)
+    joined = _last_join(supervisor_id, entry_id)
     if joined is None or joined.details.get("call_sid") != call_sid:  # left already, or an older call's news
         return
+    supervisor = db.session.get(User, supervisor_id)
     audit.record("call.leave", actor=supervisor, actor_label="twilio", target_type="queue_entry", target_id=entry_id,
                  via="phone", status=status, call_sid=call_sid)
     db.session.commit()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core import reports as shape
 from app.core.spreadsheet import csv_lines
+from app.web.download import csv_attachment
 
 from . import services
 from .tables import tables
@@ -41,8 +42,6 @@ def index():
             abort(404)
         services.record_export(current_user, table.name, period)
         name = f"{table.name}-{period.since.isoformat()}-{period.until.isoformat()}.csv"
-        body = "\ufeff" + "".join(csv_lines([table.header, *table.rows]))  # the BOM: Excel reads UTF-8 with it
-        return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                            "Cache-Control": "no-store"})
+        return csv_attachment(csv_lines([table.header, *table.rows]), name)
     return render_template("reports/index.html", period=period, tables=shown, problems=problems,
                            corrected=corrected, figures=figures)

@@ -17,16 +17,19 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 # Debian packages the tests use: espeak-ng (prompt placeholders, test audio), chromium (browser tests),
-# fonts-nanum (Hangul glyphs: the test Vosk model is Korean, so transcripts in screenshots are too).
-SYSTEM_PACKAGES := espeak-ng chromium fonts-nanum
+# fonts-nanum (Hangul glyphs: the test Vosk model is Korean, so transcripts in screenshots are too);
+# fonts-dejavu-core (the QR posters' font, with the Kazakh letters), poppler-utils and zbar-tools (the poster
+# tests turn the PDF into an image and text, and decode its QR code).
+SYSTEM_PACKAGES := espeak-ng chromium fonts-nanum fonts-dejavu-core poppler-utils zbar-tools
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; fi
 
+# The Twilio stand-in is opt-in; `make run` turns it on unless .env or the environment says otherwise.
 run: setup
-	set -a; [ -f .env ] && . ./.env; set +a; \
+	set -a; [ -f .env ] && . ./.env; : "$${TWILIO_SIMULATOR:=on}"; set +a; \
 	flask db upgrade && flask users seed-demo && honcho start web worker
 
 lint: setup

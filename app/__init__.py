@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import is_dev_default, load_settings, resolve_paths
+from .private_files import make_private
 
 log = logging.getLogger("qorgau")
 
@@ -18,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_settings())
     app.config.update(config or {})
     resolve_paths(app.config)
-    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    make_private(app.config)  # umask 077; the database, job queue, recordings and logs: this user's only
     _warn_about_dev_defaults(app)
     if app.config["TRUSTED_PROXY_HOPS"]:  # the client's address (for audit) is in X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -37,16 +38,29 @@ def create_app(config: dict | None = None) -> Flask:
     from .i18n import init_app as init_i18n
     from .ivr import services as ivr_service
     from .listen import views as listen_views
+    from .places import views as places_views
+    from .referrals import views as referrals_views
     from .replay import views as replay_views
     from .reports import views as reports_views
     from .search import views as search_views
     from .supervisor import api as supervisor_api
     from .telephony import views as telephony_views
+    from .web import access_log, headers, limits
+    from .web import init_app as init_web
+    from .web.cookie_session import LazyCookieSession
+    from .web.fields import RowId
+    from .webchat import views as webchat_views
 
+    app.url_map.converters["int"] = RowId  # before the routes: every <int:…> is bounded
+    app.session_interface = LazyCookieSession()
     db.init_app(app)
+    limits.init_app(app)  # request body limits, before anything reads a form
     csrf.init_app(app)
     login_manager.init_app(app)
     init_i18n(app)
+    init_web(app)
+    headers.init_app(app)  # CSP, nosniff, no-referrer, no framing, HSTS, no-store
+    access_log.init_app()  # the development server logs paths without their query, and no address
     ivr_service.init_app(app)
     taxonomy()  # a broken taxonomy file stops the app here, not on an operator's first case
 
@@ -63,6 +77,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(search_views.bp)
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(listen_views.bp)
+    app.register_blueprint(referrals_views.bp)
+    app.register_blueprint(places_views.bp)
+    app.register_blueprint(webchat_views.bp)  # the child's page: no sign-in; every POST carries a CSRF token
     csrf.exempt(telephony_views.voice)  # Twilio signs its requests instead
     csrf.exempt(auth_views.api)  # bearer tokens, no cookies
     csrf.exempt(supervisor_api.api)

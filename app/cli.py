@@ -44,10 +44,11 @@ def revision(message: str) -> None:
 def register(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.ivr.cli import flows_cli, prompts_cli
+    from app.places.cli import places_cli
     from app.recordings.cli import recordings_cli
     from app.simulator.cli import simulate
     from app.transcription.cli import models_cli, transcribe
 
     for command_or_group in (db_cli, users_cli, flows_cli, prompts_cli, recordings_cli, models_cli, transcribe,
-                             simulate):
+                             simulate, places_cli):
         app.cli.add_command(command_or_group)

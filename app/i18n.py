@@ -46,6 +46,13 @@ def translate(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
+def _remember_chosen_language() -> None:
+    """``?lang=`` is kept even by a page that only redirects (the start page) and shows no text itself."""
+    if "lang" in request.args:
+        current_language()
+
+
 def init_app(app: Flask) -> None:
     app.extensions["qorgau.i18n"] = load_catalogs()
+    app.before_request(_remember_chosen_language)
     app.jinja_env.globals.update(_=translate, languages=LANGUAGES, current_language=current_language)

@@ -22,11 +22,12 @@ def make_huey(settings: dict) -> Huey:
 
 def register_tasks(huey: Huey) -> dict:
     """Define every domain's tasks on ``huey``; returns the task handles by name."""
+    from app.callbacks.tasks import register as callbacks_tasks
     from app.calls.tasks import register as calls_tasks
-    from app.queue.tasks import register as queue_tasks
+    from app.operators.tasks import register as operators_tasks
     from app.recordings.tasks import register as recordings_tasks
 
-    return {**calls_tasks(huey), **queue_tasks(huey), **recordings_tasks(huey)}
+    return {**calls_tasks(huey), **callbacks_tasks(huey), **recordings_tasks(huey), **operators_tasks(huey)}
 
 
 @contextlib.contextmanager

@@ -13,11 +13,14 @@ PAGES: tuple[tuple[str, str, frozenset[Role]], ...] = (  # endpoint, label key, 
     ("board.index", "nav_board", frozenset({SUPERVISOR})),
     ("listen.index", "nav_live_calls", frozenset({SUPERVISOR})),
     ("console.index", "nav_queue", frozenset({OPERATOR, SUPERVISOR})),
+    ("console.inbox_page", "nav_inbox", frozenset({OPERATOR, SUPERVISOR})),
     ("console.my_cases", "nav_my_cases", frozenset({OPERATOR})),
+    ("referrals.index", "nav_referrals", frozenset({OPERATOR, SUPERVISOR})),
     ("search.index", "nav_search", frozenset({SUPERVISOR})),
     ("reports.index", "nav_reports", frozenset({SUPERVISOR})),
     ("admin.users", "nav_users", frozenset({ADMIN})),  # before the audit log: where admins land
     ("admin.settings", "nav_settings", frozenset({ADMIN})),
+    ("places.index", "nav_places", frozenset({ADMIN})),
     ("audit_log.index", "nav_audit", frozenset({SUPERVISOR, ADMIN})),
 )
 

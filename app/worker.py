@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import functools
 
-from app.config import load_settings
+from app.config import load_settings, resolve_paths
 from app.jobs import make_huey, register_tasks
+from app.private_files import make_private
 
-huey = make_huey(load_settings())
+settings = load_settings()
+resolve_paths(settings)
+make_private(settings)  # before the job queue's file is opened: umask 077, existing files made private
+huey = make_huey(settings)
 tasks = register_tasks(huey)
 
 

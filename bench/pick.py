@@ -12,7 +12,7 @@ Three loops run in the same run, on the same database, with the same operators, 
 - ``claim``: the textbook claim, one statement: ``UPDATE … WHERE id = (SELECT id … ORDER BY … LIMIT 1
   FOR UPDATE SKIP LOCKED) AND state = 'waiting' RETURNING id`` (SQLite: without the lock clause; its
   writers are serialised anyway) and a commit, until it returns nothing;
-- ``app``: ``app.queue.services.pick(operator_id)`` in an app context, until ``PickError``.
+- ``app``: ``app.queue.services.pick(operator_id)`` in an app context, until ``ClaimError``.
 
 Afterwards the table is checked against what every operator was told: an entry returned to two
 operators, or assigned in the table to another operator than the one told, is a double assignment.
@@ -142,7 +142,7 @@ def loop_app(operator_id: int, quota: int | None):
         began = time.perf_counter()
         try:
             entry = line.pick(operator_id)
-        except line.PickError:
+        except line.ClaimError:
             break
         except Exception as error:
             db.session.rollback()

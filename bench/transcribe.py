@@ -326,7 +326,7 @@ class Stack:
         started = time.time()
         with self.context():
             for (sid, url), seconds in held:
-                services.register("CA" + secrets.token_hex(16), sid, url, "completed", str(round(seconds)), "1",
+                services.register("CA" + secrets.token_hex(16), sid, url, "completed", round(seconds), 1,
                                   "RecordVerb")
         return [sid for (sid, _url), _s in held], started
 

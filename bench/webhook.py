@@ -169,7 +169,7 @@ class Load:
 @dataclass
 class Outcome:
     samples: list[Sample] = field(default_factory=list)
-    differing: int = 0  # 200 replies whose body differs from the captured reply for that step
+    differing: Counter = field(default_factory=Counter)  # by route: 200 replies unlike the captured one for that step
     bodies: dict[str, bytes] = field(default_factory=dict)  # capture mode: key -> body
     window: tuple[float, float] = (0.0, 0.0)
     cpu: dict[str, float] = field(default_factory=dict)
@@ -200,7 +200,7 @@ def summarise(outcomes: list[Outcome]) -> dict:
     return {
         "requests": len(inside), "seconds": seconds, "rps": len(inside) / seconds if seconds else 0.0,
         "p50": percentile(all_ms, 0.5), "p99": percentile(all_ms, 0.99), "max": all_ms[-1] if all_ms else 0.0,
-        "errors": sum(errors.values()), "error_kinds": dict(errors), "differing": sum(o.differing for o in outcomes),
+        "errors": sum(errors.values()), "error_kinds": dict(errors), "differing": dict(sum((o.differing for o in outcomes), Counter())),
         "routes": routes, "cpu": cpu,
     }
 
@@ -311,7 +311,7 @@ def _judge(load: Load, outcome: Outcome, hit: Hit, status: int | None, body: byt
         if capture:
             outcome.bodies[hit.key] = body
         elif load.expected is not None and load.expected.get(hit.key) != body:
-            outcome.differing += 1
+            outcome.differing[route_of(hit.url)] += 1
     return root if error is None else None, error
 
 
@@ -489,8 +489,10 @@ class Server:
         if config is not None:
             command += ["--config", str(config)]
         self.handle = log.open("wb")
-        self.process = subprocess.Popen([*command, app], env=env, stdout=self.handle, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        # cwd too, not only --chdir: gunicorn puts the directory it was started in first on sys.path, so an
+        # A/B copy of the tree run from the work tree would otherwise serve the work tree's app.
+        self.process = subprocess.Popen([*command, app], cwd=chdir, env=env, stdout=self.handle,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self.base = f"http://127.0.0.1:{port}"
 
     def wait_ready(self, timeout: float = 30.0) -> None:
@@ -612,8 +614,8 @@ def verdicts(mode: str, real: dict, bare: dict) -> str:
         return (f"  saturation real/bare req/s = {ratio:.2f}x   goal >= {GOAL_RATIO}x: "
                 f"{'PASS' if ratio >= GOAL_RATIO else 'FAIL'}   (p99 here is queueing for a worker, "
                 f"{real['p99']:.0f} ms; goal p99 < {GOAL_P99_MS:.0f} ms applies to the paced run)\n"
-                f"             worker CPU per request bare/real = {cpu_per_request(bare):.2f}/{cpu_per_request(real):.2f}"
-                f" ms = {cpu_ratio:.2f}x (the ratio CPU-bound servers would reach; less sensitive to others' load)")
+                f"             worker CPU per request: real {cpu_per_request(real):.2f} ms, bare {cpu_per_request(bare):.2f} ms;"
+                f" bare/real = {cpu_ratio:.2f}x (the ratio CPU-bound servers would reach; less sensitive to others' load)")
     return (f"  paced      real p99 = {real['p99']:.1f} ms   goal < {GOAL_P99_MS:.0f} ms: {'PASS' if p99_ok else 'FAIL'}"
             f"   (req/s is the offered load here, real/bare = {ratio:.2f}x, not a throughput measure)")
 
@@ -622,7 +624,10 @@ def print_problems(app: str, s: dict) -> None:
     if s["error_kinds"]:
         print(f"      {app} errors: " + ", ".join(f"{k} x{v}" for k, v in sorted(s["error_kinds"].items())))
     if s["differing"]:
-        print(f"      {app}: {s['differing']} replies differ from the captured TwiML (the bare app's bodies)")
+        routes = ", ".join(f"{route} x{n}" for route, n in sorted(s["differing"].items()))
+        note = " (the wait loop's place in line and wait change with the load: expected there)" if set(
+            s["differing"]) <= {"wait"} else ""
+        print(f"      {app}: replies that differ from the captured TwiML (the bare app's bodies): {routes}{note}")
 
 
 def print_routes(real: dict, bare: dict) -> None:
@@ -631,6 +636,19 @@ def print_routes(real: dict, bare: dict) -> None:
         b = bare["routes"].get(route, {"p50": float("nan")})
         cells.append(f"{route} {r['p50']:.1f}/{b['p50']:.1f}")
     print("      p50 ms by route, real/bare: " + "  ".join(cells))
+
+
+def print_summary(results: dict) -> None:
+    """One line per database and mode: the throughput ratio and the CPU each app's workers spent per request."""
+    if not results:
+        return
+    print("\nsummary (worker CPU per request: the gunicorn workers' user+system time over the requests served)")
+    for kind, modes in results.items():
+        for mode, apps in modes.items():
+            real, bare = apps["real"], apps["bare"]
+            print(f"  {kind:<8} {mode:<10} req/s real/bare {real['rps']:6.1f}/{bare['rps']:6.1f} = "
+                  f"{real['rps'] / bare['rps'] if bare['rps'] else float('nan'):.2f}x   worker CPU ms/req real/bare "
+                  f"{cpu_per_request(real):.2f}/{cpu_per_request(bare):.2f}")
 
 
 def bench_database(args, kind: str, tmp: Path, results: dict, servers: list[Server], databases: list) -> None:
@@ -863,6 +881,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"args": vars(args), "results": results},
                                               indent=2, default=str))
+    print_summary(results)
     print(f"\ndone in {time.monotonic() - started:.0f} s; servers stopped, temp dir removed, scratch database dropped")
     return 0
 

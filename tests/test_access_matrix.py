@@ -25,13 +25,16 @@ import pytest
 
 from app.auth import services as people_services
 from app.db import db
+from app.places.models import Place, PlaceKind
 from app.recordings.models import Recording
 from tests.auth.helpers import csrf_token, log_in
 from tests.console.records import case_of
+from tests.referrals.conftest import refer
+from tests.replay.chats import chat_case
 
 ROLES = ("stranger", "operator", "supervisor", "admin")
 LOGIN = "login"  # 302 to the sign-in page, coming back here afterwards
-OWN = {"case_id", "call_sid", "recording_id"}  # parameters naming an operator's records
+OWN = {"case_id", "call_sid", "recording_id", "conversation_id"}  # parameters naming an operator's records
 
 # method rule: stranger, operator, supervisor, admin — statuses, LOGIN, or 302 (a redirect elsewhere).
 ROUTES: dict[str, tuple] = {
@@ -41,18 +44,26 @@ ROUTES: dict[str, tuple] = {
     "POST /login": (200, 200, 200, 200),  # an empty form is shown again
     "POST /logout": (LOGIN, 302, 302, 302),
     # the operator console
-    "GET /console/": (LOGIN, 200, 200, 200),
-    "GET /console/stream": (401, 200, 200, 200),
+    "GET /console/": (LOGIN, 200, 200, 403),  # admins manage people, not cases
+    "GET /console/inbox": (LOGIN, 200, 200, 403),  # voice messages and call-backs: supervisors watch
+    "GET /console/stream": (401, 200, 200, 403),
     "POST /console/availability": (LOGIN, 400, 403, 403),
     "POST /console/endpoint": (LOGIN, 400, 403, 403),
     "POST /console/pick": (LOGIN, 302, 403, 403),
     "GET /console/cases": (LOGIN, 200, 403, 403),
-    "GET /console/cases/<int:case_id>": (LOGIN, 200, 200, 200),
-    "POST /console/cases/<int:case_id>": (LOGIN, 302, 302, 302),
+    "GET /console/cases/<int:case_id>": (LOGIN, 200, 200, 403),
+    "POST /console/cases/<int:case_id>": (LOGIN, 302, 302, 403),
+    "POST /console/cases/<int:case_id>/draft": (401, 200, 403, 403),  # the page's script: 401, never a redirect
+    "GET /console/session": (401, 200, 200, 403),
+    "GET /console/chats/<int:conversation_id>/stream": (401, 200, 200, 403),  # supervisors watch, audited
+    "POST /console/chats/<int:conversation_id>/messages": (LOGIN, 400, 403, 403),  # an empty reply
+    "POST /console/chats/<int:conversation_id>/close": (LOGIN, 302, 403, 403),
+    "POST /console/chats/<int:conversation_id>/block": (LOGIN, 400, 403, 403),  # no reason given
     # supervisors: board, replay, search, reports, listening in
     "GET /supervisor/board": (LOGIN, 403, 200, 403),
     "GET /supervisor/board/stream": (401, 403, 200, 403),
     "GET /supervisor/calls/<call_sid>": (LOGIN, 200, 200, 403),
+    "GET /supervisor/chats/<int:conversation_id>": (LOGIN, 200, 200, 403),  # operators: their own cases' chats
     "GET /supervisor/recordings/<int:recording_id>/audio": (LOGIN, 200, 200, 403),
     "POST /supervisor/recordings/<int:recording_id>/played": (LOGIN, 204, 204, 403),
     "GET /supervisor/search": (LOGIN, 403, 200, 403),
@@ -62,6 +73,11 @@ ROUTES: dict[str, tuple] = {
     "POST /supervisor/live/join": (LOGIN, 403, 400, 403),
     "POST /supervisor/live/leave": (LOGIN, 403, 400, 403),
     "POST /supervisor/live/endpoint": (LOGIN, 403, 400, 403),
+    # referral follow-up: operators and supervisors, every referral (colleagues cover each other); not admins
+    "GET /referrals/": (LOGIN, 200, 200, 403),
+    "GET /referrals/<int:referral_id>": (LOGIN, 200, 200, 403),
+    "POST /referrals/<int:referral_id>/feedback": (LOGIN, 400, 400, 403),  # an empty form
+    "POST /referrals/<int:referral_id>/due-date": (LOGIN, 400, 400, 403),
     # the audit log: supervisors and admins
     "GET /supervisor/audit/": (LOGIN, 403, 200, 200),
     "GET /supervisor/audit/export.csv": (LOGIN, 403, 200, 200),
@@ -73,6 +89,16 @@ ROUTES: dict[str, tuple] = {
     "POST /admin/users/<int:user_id>/password": (LOGIN, 403, 403, 400),
     "POST /admin/users/<int:user_id>/tokens/revoke": (LOGIN, 403, 403, 302),
     "GET /admin/settings": (LOGIN, 403, 403, 200),
+    "GET /admin/places": (LOGIN, 403, 403, 200),
+    "GET /admin/places/<code>/poster-<any(kk, ru, both):language>.pdf": (LOGIN, 403, 403, 200),
+    # the child's page (QR posters): anyone, no sign-in; without a chat in the browser's session there is none to use
+    "GET /q/<code>": (200, 200, 200, 200),
+    "POST /q/<code>": (400, 400, 400, 400),  # no answer given
+    "GET /chat/": (302, 302, 302, 302),  # to the code form
+    "POST /chat/send": (400, 400, 400, 400),
+    "GET /chat/stream": (204, 204, 204, 204),  # nothing to follow: EventSource stops
+    "GET /chat/return": (200, 200, 200, 200),
+    "POST /chat/return": (400, 400, 400, 400),  # no code given
     # the JSON API: bearer tokens
     "GET /api/me": (401, 200, 200, 200),
     "GET /api/openapi.json": (200, 200, 200, 200),
@@ -114,7 +140,7 @@ ROUTES: dict[str, tuple] = {
 # Values of rule parameters that name no record of ours (the records are filled in by the fixture).
 FIXED = {"filename": "console/console.css", "account_sid": "AC" + "0" * 32, "queue_sid": "QU" + "0" * 32,
          "conference": "case-1", "name": "RE" + "0" * 32 + ".json", "recording_sid": "RE" + "0" * 32,
-         "participant": "CA" + "0" * 32}
+         "participant": "CA" + "0" * 32, "code": "matrix-school", "language": "kk"}
 FIXED_FOR = {"audio.audio_file": {"kind": "hold", "filename": "hold.wav"}}
 
 
@@ -134,7 +160,7 @@ def app(make_app):
 
 @pytest.fixture
 def records(app, people):  # noqa: F811
-    """aigerim's case with a recorded call (the audio on disk), and daniyar's."""
+    """aigerim's case with a recorded call (the audio on disk), and daniyar's; a chat each; a place with a poster."""
     with app.app_context():
         own, other = case_of(people["aigerim"], recorded=True), case_of(people["daniyar"], recorded=True)
         folder = Path(app.config["RECORDINGS_DIR"])
@@ -147,8 +173,12 @@ def records(app, people):  # noqa: F811
                 audio.setframerate(8000)
                 audio.writeframes(b"\0\0\0\0" * 800)
             db.session.get(Recording, record.recording_id).local_path = path.name
+        db.session.add(Place(code=FIXED["code"], name="School", region="Astana", district="Esil", kind=PlaceKind.SCHOOL))
         db.session.commit()
-    return {"own": own, "other": other}
+        referral = refer(people["daniyar"], due_in=-1, case_id=other.case_id)  # a colleague's: operators cover it
+        chats = {whose: chat_case(people[name], ["hello"]).conversation_id
+                 for whose, name in (("own", "aigerim"), ("other", "daniyar"))}
+    return {"own": own, "other": other, "referral": referral, "chats": chats}
 
 
 @pytest.fixture
@@ -179,14 +209,15 @@ def _rules(app) -> dict[str, tuple]:
 def _path(rule, records: dict, people: dict, whose: str = "own") -> str:  # noqa: F811
     record = records[whose]
     values = {**FIXED, "case_id": record.case_id, "call_sid": record.call_sid, "recording_id": record.recording_id,
-              "user_id": people["daniyar"], **FIXED_FOR.get(rule.endpoint, {})}
+              "user_id": people["daniyar"], "referral_id": records["referral"],
+              "conversation_id": records["chats"][whose], **FIXED_FOR.get(rule.endpoint, {})}
     missing = rule.arguments - values.keys()
     assert not missing, f"{rule.rule}: give the matrix a value for {', '.join(sorted(missing))}"
     return rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
 
 
-def _answer(app, visitor: Visitor, method: str, path: str) -> int | str:
-    """The status a request gets; LOGIN for a redirect to the sign-in page that comes back here."""
+def _answer_response(app, visitor: Visitor, method: str, path: str):
+    """The response a visitor's request gets, unread (a live stream answers at once; close it)."""
     client = app.test_client()
     headers = {}
     if path.startswith("/api/"):
@@ -195,7 +226,12 @@ def _answer(app, visitor: Visitor, method: str, path: str) -> int | str:
     else:
         client.set_cookie("session", visitor.cookie)
     data = {"csrf_token": visitor.csrf} if method in ("POST", "PUT", "DELETE") else None
-    response = client.open(path, method=method, data=data, headers=headers, buffered=False)
+    return client.open(path, method=method, data=data, headers=headers, buffered=False)
+
+
+def _answer(app, visitor: Visitor, method: str, path: str) -> int | str:
+    """The status a request gets; LOGIN for a redirect to the sign-in page that comes back here."""
+    response = _answer_response(app, visitor, method, path)
     try:  # a live stream answers at once and is closed here, unread
         location = response.headers.get("Location", "")
         if response.status_code == 302 and location.startswith("/login?next="):
@@ -216,7 +252,8 @@ def test_every_line_of_the_matrix_is_a_route(app):
 
 def test_each_role_gets_what_the_matrix_says(app, people, records, visitors):  # noqa: F811
     wrong = []
-    for key, (rule, method) in sorted(_rules(app).items()):
+    # Signing out ends the visitor's session on the server: it goes last.
+    for key, (rule, method) in sorted(sorted(_rules(app).items()), key=lambda item: item[0] == "POST /logout"):
         if key not in ROUTES:
             continue  # the test above names it
         path = _path(rule, records, people)

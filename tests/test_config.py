@@ -10,21 +10,22 @@ import pytest
 import yaml
 
 from app import create_app
-from app.config import ROOT, ConfigError, load_settings
+from app.config import KEY_SETTINGS, ROOT, ConfigError, load_settings
 from app.core.flow import FlowInvalid
 
 PRODUCTION = {
     "QORGAU_ENV": "production",
-    "SECRET_KEY": "s3cret-" * 8,
-    "CALLER_HASH_KEY": "caller-hash-" * 4,
-    "CALLBACK_KEY": "callback-key-" * 4,
+    "SECRET_KEY": "Hq7vT2mXw9LpZr4KsN8bYc3FgJd6Ue1A",
+    "CALLER_HASH_KEY": "caller-hash-key-9f3kQ2vL7mZx8RtW",
+    "CALLBACK_KEY": "callback-key-Zp4Nw8Qe2Rt6Yu0Ia5Sd",
+    "CHAT_HASH_KEY": "chat-hash-key-Wm3Xc7Vb1Nq5Lk9Jh2Gf",
     "TWILIO_ACCOUNT_SID": "AC" + "f" * 32,
-    "TWILIO_AUTH_TOKEN": "a" * 32,
+    "TWILIO_AUTH_TOKEN": "5f0c9e2b7a1d4c8e9f3b6a2d7c1e8f4a",
     "PUBLIC_BASE_URL": "https://111.example.kz/",
     "DATABASE_URL": "postgresql://qorgau@db.internal:5432/qorgau",
 }
-REQUIRED = ["SECRET_KEY", "CALLER_HASH_KEY", "CALLBACK_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
-            "DATABASE_URL"]
+REQUIRED = ["SECRET_KEY", "CALLER_HASH_KEY", "CALLBACK_KEY", "CHAT_HASH_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+            "PUBLIC_BASE_URL", "DATABASE_URL"]
 
 
 def test_production_without_settings_names_every_missing_key():
@@ -72,7 +73,8 @@ def test_production_refuses_development_values(key, value):
     ],
 )
 def test_database_urls_use_psycopg_3(url, expected):
-    assert load_settings({"DATABASE_URL": url})["SQLALCHEMY_DATABASE_URI"] == expected
+    settings = load_settings({"QORGAU_ENV": "development", "DATABASE_URL": url})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == expected
 
 
 def test_empty_values_fall_back_to_the_defaults(tmp_path):
@@ -129,3 +131,71 @@ def test_the_intact_flow_copy_starts(tmp_path, monkeypatch, make_app):
     shutil.copytree(ROOT / "ivr_flows", tmp_path / "flows")
     monkeypatch.setenv("IVR_FLOWS_DIR", str(tmp_path / "flows"))
     assert Path(make_app().config["IVR_FLOWS_DIR"]) == tmp_path / "flows"
+
+
+# --- no guessing the mode, strong keys, the Twilio stand-in only on request ------------------------------
+
+
+def test_unset_mode_with_nothing_real_is_development_without_the_stand_in():
+    settings = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/qorgau",
+                              "REDIS_URL": "redis://localhost:6379/0"})
+    assert settings["QORGAU_ENV"] == "development" and settings["TWILIO_SIMULATOR"] is False
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("SECRET_KEY", "a-real-looking-secret"), ("CALLER_HASH_KEY", "x" * 40), ("CALLBACK_KEY", "y" * 40),
+    ("TWILIO_AUTH_TOKEN", "f" * 32), ("TWILIO_ACCOUNT_SID", "AC" + "1" * 32),
+    ("DATABASE_URL", "postgresql://qorgau@db.internal:5432/qorgau"), ("REDIS_URL", "redis://10.0.0.5:6379/0"),
+])
+def test_unset_mode_with_a_real_setting_refuses_to_start_and_says_to_set_the_mode(key, value):
+    with pytest.raises(ConfigError) as error:
+        load_settings({key: value})
+    assert key in str(error.value) and "set QORGAU_ENV=production" in str(error.value)
+    assert load_settings({"QORGAU_ENV": "development", key: value})["QORGAU_ENV"] == "development"  # on purpose
+
+
+def test_unset_mode_is_refused_by_create_app_too(monkeypatch, base_config):
+    monkeypatch.delenv("QORGAU_ENV", raising=False)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "0123456789abcdef0123456789abcdef")
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        create_app()
+
+
+@pytest.mark.parametrize("value", ["on", "true", "1"])
+def test_the_twilio_stand_in_is_opt_in(value):
+    assert load_settings({"TWILIO_SIMULATOR": value})["TWILIO_SIMULATOR"] is True
+    assert load_settings({"TWILIO_SIMULATOR": "off"})["TWILIO_SIMULATOR"] is False
+    with pytest.raises(ConfigError, match="TWILIO_SIMULATOR"):
+        load_settings({**PRODUCTION, "TWILIO_SIMULATOR": value})
+
+
+def test_make_run_turns_the_stand_in_on():
+    import subprocess
+
+    commands = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert 'TWILIO_SIMULATOR:=on' in commands and "honcho start web worker" in commands
+
+
+@pytest.mark.parametrize("key", KEY_SETTINGS)
+@pytest.mark.parametrize("weak", ["short-but-random-Q7x", "ab" * 24, "0123456789" * 2 + "x" * 11])
+def test_production_refuses_weak_keys_naming_the_setting(key, weak):
+    with pytest.raises(ConfigError) as error:
+        load_settings({**PRODUCTION, key: weak})
+    assert key in str(error.value) and "weak" in str(error.value)
+    assert {name for name in KEY_SETTINGS if name in str(error.value)} == {key}
+
+
+@pytest.mark.parametrize(("first", "second"), [("SECRET_KEY", "CALLER_HASH_KEY"), ("CALLER_HASH_KEY", "CALLBACK_KEY"),
+                                               ("CALLBACK_KEY", "TWILIO_AUTH_TOKEN")])
+def test_production_refuses_one_key_for_two_purposes(first, second):
+    with pytest.raises(ConfigError) as error:
+        load_settings({**PRODUCTION, first: PRODUCTION[second]})
+    assert first in str(error.value) and second in str(error.value) and "different key" in str(error.value)
+
+
+def test_the_chat_hash_key_added_to_the_list_is_checked_like_the_others():
+    with pytest.raises(ConfigError, match="weak keys: CHAT_HASH_KEY"):
+        load_settings({**PRODUCTION, "CHAT_HASH_KEY": "chat-" * 8})
+    with pytest.raises(ConfigError, match="CHAT_HASH_KEY"):
+        load_settings({**PRODUCTION, "CHAT_HASH_KEY": PRODUCTION["SECRET_KEY"]})
+    assert load_settings(PRODUCTION)["CHAT_HASH_KEY"] == PRODUCTION["CHAT_HASH_KEY"]

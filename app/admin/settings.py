@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from app.config import is_dev_default, load_settings, resolve_paths
+from app.config import KEY_SETTINGS, is_dev_default, load_settings, resolve_paths
 
 # Shown only as "set", "not set" or "development default".
-SECRETS = frozenset({"SECRET_KEY", "CALLER_HASH_KEY", "CALLBACK_KEY", "TWILIO_AUTH_TOKEN"})
+SECRETS = frozenset({*KEY_SETTINGS, "TWILIO_AUTH_TOKEN"})
 
 
 @dataclass(frozen=True)

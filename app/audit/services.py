@@ -19,15 +19,20 @@ from .models import AuditEvent
 
 
 def record(action: str, *, actor=None, actor_label: str | None = None, target_type: str | None = None,
-           target_id: object = None, **details) -> AuditEvent:
-    """Add an audit event to the session (the caller's commit persists it with the change)."""
+           target_id: object = None, source_hash: str | None = None, **details) -> AuditEvent:
+    """Add an audit event to the session (the caller's commit persists it with the change).
+
+    The request's address is kept as "from", unless ``source_hash`` (a keyed hash of it) is given: then
+    "#" and its start stand in for it (sign-in attempts of strangers, whose address is not kept).
+    """
+    address = request.remote_addr if has_request_context() else None
     event = AuditEvent(
         action=action,
         actor_id=getattr(actor, "id", None),
         actor_label=actor_label or getattr(actor, "username", None) or "system",
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
-        remote_addr=request.remote_addr if has_request_context() else None,
+        remote_addr=f"#{source_hash[:16]}" if source_hash else address,
         details=details,
     )
     db.session.add(event)

@@ -1,8 +1,10 @@
-"""Users and their API tokens. Passwords are argon2 hashes; tokens are stored as sha256 digests."""
+"""Users, their sign-in sessions and API tokens.
+
+Passwords are argon2 hashes; session keys and tokens are kept as sha256 digests.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -35,17 +37,15 @@ class User(UserMixin, db.Model):
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
+    # The key of the sign-in session this object was loaded for (not a column: set per request).
+    session_key = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    @property
-    def password_stamp(self) -> str:
-        """Changes with the password: a session signed in with the old one no longer holds."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-
-    def get_id(self) -> str:  # what Flask-Login keeps in the signed session cookie
-        return f"{self.id}.{self.password_stamp}"
+    def get_id(self) -> str | None:  # what Flask-Login keeps in the signed cookie: the session's key
+        return self.session_key
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
@@ -66,3 +66,42 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} of user {self.user_id}>"
+
+
+class UserSession(db.Model):
+    """A signed-in browser session. The cookie carries its random key, the database only the key's digest.
+
+    Signing out, deactivation and a new password delete the rows, so a copied cookie stops working at once;
+    a session unused for ``SESSION_IDLE_MINUTES`` is refused and deleted.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the last request made with it
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
+
+
+class LoginThrottle(db.Model):
+    """A counter of failed sign-ins (rules in ``app.core.throttle``), shared by every web process.
+
+    ``key`` is a keyed hash of the scope and what it counts (an account, a source, or both): the table never
+    holds an address in clear.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    signed_in_at: Mapped[datetime | None]  # pair counters: when the account last signed in from the source
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.key[:8]} {self.failures}>"

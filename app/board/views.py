@@ -13,14 +13,15 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.db import utcnow
-from app.queue.models import Availability
+from app.operators.models import Availability
 from app.web import display, sse
 
 from . import services
 
 bp = Blueprint("board", __name__, url_prefix="/supervisor/board")
 
-FRAGMENTS = {"line": "board/_line.html", "operators": "board/_operators.html", "today": "board/_today.html"}
+FRAGMENTS = {"line": "board/_line.html", "operators": "board/_operators.html", "today": "board/_today.html",
+             "referrals": "board/_referrals.html", "channels": "board/_channels.html"}
 
 
 @bp.record_once
@@ -57,5 +58,5 @@ def index():
 @bp.get("/stream")
 @sse.stream_of(Role.SUPERVISOR)
 def stream():
-    """Server-sent events: the line, the operators and today's figures, whenever one of them changes."""
+    """Server-sent events: the line, the channels, the operators, today's figures and overdue referrals, on change."""
     return _fragments

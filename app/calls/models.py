@@ -27,6 +27,8 @@ class Call(db.Model):
     priority: Mapped[Priority | None] = mapped_column(enum_column(Priority))
     category: Mapped[str | None] = mapped_column(String(32))
     queue_result: Mapped[str | None] = mapped_column(String(32))  # Twilio's QueueResult on leaving
+    queue_sid: Mapped[str | None] = mapped_column(String(64))  # Twilio's queue, learnt from the wait loop
+    wait_rounds: Mapped[int] = mapped_column(default=0)  # rounds of the wait loop heard so far
     seq: Mapped[int] = mapped_column(default=0)  # webhook steps taken; makes repeats idempotent
     last_twiml: Mapped[str] = mapped_column(Text, default="")  # answer to a repeated request
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

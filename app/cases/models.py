@@ -1,4 +1,4 @@
-"""Cases: what a contact was about and what the helpline did, with its calls, earlier cases and referrals.
+"""Cases: what a contact was about and what the helpline did, with its calls or chats, earlier cases and referrals.
 
 Category and sub-category are codes from ``taxonomy.yaml``; the other vocabularies are the enums of
 ``app.core.cases``. A case never holds a phone number: repeat callers are linked by the call's keyed hash.
@@ -11,11 +11,12 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.cases import Agency, Channel, ContactType, Outcome, RiskLevel, Service
+from app.core.cases import Agency, ContactType, Outcome, ReferralOutcome, RiskLevel, Service
+from app.core.vocab import Channel
 from app.db import db, enum_column, utcnow
 
-__all__ = ["Agency", "Case", "CaseCall", "CaseLink", "CaseService", "Channel", "ContactType", "Outcome",
-           "Referral", "RiskLevel", "Service"]
+__all__ = ["Agency", "Case", "CaseCall", "CaseConversation", "CaseLink", "CaseService", "Channel", "ContactType",
+           "Outcome", "Referral", "ReferralOutcome", "RiskLevel", "Service"]
 
 
 class Case(db.Model):
@@ -29,7 +30,7 @@ class Case(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]  # None while the case is open
     operator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # The queue entry the case was opened from: at most one case per entry (web contacts have none).
+    # The queue entry (call or chat) the case was opened from: at most one case per entry.
     queue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entries.id"), unique=True)
     language: Mapped[str | None] = mapped_column(String(8))  # kk or ru, from the call; the operator may correct it
     caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # the call's keyed hash, never a number
@@ -49,6 +50,10 @@ class Case(db.Model):
     )
     call_links: Mapped[list[CaseCall]] = relationship(cascade="all, delete-orphan", order_by="CaseCall.call_id")
     calls = relationship("Call", secondary="case_calls", order_by="Call.created_at", viewonly=True)
+    conversation_links: Mapped[list[CaseConversation]] = relationship(cascade="all, delete-orphan",
+                                                                      order_by="CaseConversation.conversation_id")
+    conversations = relationship("Conversation", secondary="case_conversations", order_by="Conversation.created_at",
+                                 viewonly=True)
     earlier = relationship(
         "Case", secondary="case_links", primaryjoin="Case.id == CaseLink.case_id",
         secondaryjoin="Case.id == CaseLink.earlier_case_id",
@@ -95,6 +100,20 @@ class CaseCall(db.Model):
         return f"<CaseCall case={self.case_id} call={self.call_id}>"
 
 
+class CaseConversation(db.Model):
+    """A chat that belongs to a case, as its calls do; its messages come with it."""
+
+    __tablename__ = "case_conversations"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True,
+                                                 index=True)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CaseConversation case={self.case_id} conversation={self.conversation_id}>"
+
+
 class CaseLink(db.Model):
     """A case linked to an earlier case of the same caller."""
 
@@ -119,11 +138,17 @@ class Referral(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     agency: Mapped[Agency] = mapped_column(enum_column(Agency))
     note: Mapped[str] = mapped_column(Text, default="")  # what was handed over, to whom (no caller number)
-    due_date: Mapped[date] = mapped_column(index=True)  # feedback is expected by this day
+    due_date: Mapped[date] = mapped_column(index=True)  # feedback is expected by this day (the helpline's)
+    # When the agency reported back, or (outcome no_answer) when the helpline stopped waiting; None: awaited.
     feedback_received_at: Mapped[datetime | None]
     feedback: Mapped[str | None] = mapped_column(Text)  # what the agency reported back
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[ReferralOutcome | None] = mapped_column(enum_column(ReferralOutcome, 32))  # with the feedback
+    feedback_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who recorded the feedback
+    feedback_recorded_at: Mapped[datetime | None]  # when it was recorded (the agency may have called earlier)
+    first_due_date: Mapped[date | None]  # the due date first agreed, once the agency was given more time
+    due_date_reason: Mapped[str | None] = mapped_column(Text)  # why the due date was last moved
 
     case: Mapped[Case] = relationship(back_populates="referrals")
 

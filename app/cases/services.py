@@ -1,4 +1,4 @@
-"""The case log's operations: open a case from a picked call, save it, close it, follow its referrals.
+"""The case log's operations: open a case from a picked call, save it with its referrals, close it.
 
 Every function takes ids and plain values, audits each change and commits. Problems the operator can fix
 raise :class:`CaseError` carrying message keys of ``app/translations``; the console shows them translated.
@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -17,14 +19,17 @@ from sqlalchemy.orm import selectinload
 from app.audit import services as audit
 from app.auth.models import Role, User
 from app.calls.models import Call
-from app.core.cases import Agency, Channel, ContactType, Outcome, RiskLevel, Service, close_problems
-from app.core.vocab import Language
+from app.core.cases import Agency, ContactType, Outcome, RiskLevel, Service, close_problems
+from app.core.referrals import local_today
+from app.core.vocab import Language, RecordingSource
 from app.db import db, utcnow
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability
+from app.queue.models import EntryState
 from app.recordings.models import Recording
 
-from .models import Case, CaseCall, CaseLink, CaseService, Referral
+from .models import Case, CaseCall, CaseConversation, CaseLink, CaseService, Referral
 from .taxonomy import taxonomy
 
 EARLIER_LINKS = 50  # a case links at most this many earlier cases of its caller (the newest ones)
@@ -103,6 +108,14 @@ def recorded_calls(case_ids: list[int]) -> dict[int, list[str]]:
     return recorded
 
 
+def record_reads(case_ids: Iterable[int], reader_id: int, via: str) -> None:
+    """Audit that a person was shown these cases (``case.read``, one event per case, ``via`` the page) and commit."""
+    reader = db.session.get(User, reader_id)
+    for case_id in case_ids:
+        audit.record("case.read", actor=reader, target_type="case", target_id=case_id, via=via)
+    db.session.commit()
+
+
 def case_recordings(case_id: int, *, reader_id: int | None = None) -> list[Recording]:
     """The recordings of the case's calls, oldest first, with their transcripts loaded.
 
@@ -126,22 +139,30 @@ def case_recordings(case_id: int, *, reader_id: int | None = None) -> list[Recor
     return recordings
 
 
-def referrals_due(before: date) -> list[Referral]:
-    """Referrals still awaiting feedback whose due date is on or before ``before``, most overdue first."""
-    return list(db.session.scalars(
-        select(Referral).where(Referral.feedback_received_at.is_(None), Referral.due_date <= before)
-        .options(selectinload(Referral.case)).order_by(Referral.due_date, Referral.id)
-    ))
-
-
 # --- changing --------------------------------------------------------------------------------------
 
 
 def open_case(entry_id: int, operator_id: int) -> Case:
-    """Open the case of a queue entry (or return the one already open for it).
+    """Open the case of a queue entry (or return the one already open for it); see ``start_case``."""
+    try:
+        case = start_case(entry_id, operator_id)
+        db.session.commit()
+    except IntegrityError:  # another request opened it a moment ago
+        db.session.rollback()
+        existing = case_for_entry(entry_id)
+        if existing is None:
+            raise
+        return existing
+    return case
 
-    The case links the entry's call, takes the call's language and caller hash, starts with the IVR's
-    category when it is a taxonomy category, and links the newest earlier cases of the same caller.
+
+def start_case(entry_id: int, operator_id: int) -> Case:
+    """``open_case`` as part of a larger change: flushed and audited, committed by the caller.
+
+    The case takes the contact's channel and language, a caller's keyed hash, and the case category the
+    IVR's or the chat's category stands for (``from_flows`` in the taxonomy); it links the entry's call or chat, and the newest earlier
+    cases of the same caller. A case already open for the entry is returned (handed over to the operator
+    now holding the contact if the contact came back to the line and another operator took them).
     """
     operator = _user(operator_id)
     entry = queue.entry(entry_id)
@@ -155,39 +176,36 @@ def open_case(entry_id: int, operator_id: int) -> Case:
             return _hand_over(existing, operator)
         _check_may_edit(existing, operator)
         return existing
-    call = entry.call
-    case = Case(channel=Channel.PHONE, operator_id=operator.id, queue_entry_id=entry.id,
-                language=entry.language or call.language, caller_hash=entry.caller_hash or call.caller_hash,
-                category=entry.category if taxonomy().category(entry.category) else None, notes="")
+    call = db.session.get(Call, entry.call_id) if entry.call_id is not None else None
+    case = Case(channel=entry.channel, operator_id=operator.id, queue_entry_id=entry.id,
+                language=entry.language or (call.language if call else None),
+                caller_hash=entry.caller_hash or (call.caller_hash if call else None),
+                category=taxonomy().category_from_flow(entry.category), notes="")
     db.session.add(case)
-    try:
-        db.session.flush()
-    except IntegrityError:  # another request opened it a moment ago
-        db.session.rollback()
-        existing = case_for_entry(entry.id)
-        if existing is None:
-            raise
-        return existing
-    db.session.add(CaseCall(case_id=case.id, call_id=call.id))
+    db.session.flush()
+    if call is not None:
+        db.session.add(CaseCall(case_id=case.id, call_id=call.id))
+    if entry.conversation_id is not None:
+        db.session.add(CaseConversation(case_id=case.id, conversation_id=entry.conversation_id))
     earlier = _earlier_of_caller(case)
     db.session.add_all(CaseLink(case_id=case.id, earlier_case_id=other_id) for other_id in earlier)
     audit.record("case.open", actor=operator, target_type="case", target_id=case.id, queue_entry=entry.id,
-                 call=call.id, earlier_cases=earlier)
-    db.session.commit()
+                 channel=entry.channel.value, call=entry.call_id, conversation=entry.conversation_id,
+                 earlier_cases=earlier)
+    db.session.flush()
     return case
 
 
 def _taken_over(case: Case, entry, operator: User) -> bool:
-    """The caller came back to the line (their first operator did not answer) and another operator took them."""
+    """The contact came back to the line (their first operator did not answer) and another operator took them."""
     return case.closed_at is None and case.operator_id != operator.id and entry.operator_id == operator.id
 
 
 def _hand_over(case: Case, operator: User) -> Case:
-    """The open case follows the caller to the operator now talking to them, notes and all."""
+    """The open case follows the contact to the operator now holding them, notes and all. Not committed."""
     audit.record("case.handover", actor=operator, target_type="case", target_id=case.id,
                  from_operator=case.operator_id, to_operator=operator.id)
     case.operator_id = operator.id
-    db.session.commit()
     return case
 
 
@@ -250,35 +268,28 @@ def close_case(case_id: int, operator_id: int) -> Case:
     if problems:
         raise CaseError(problems)
     case.closed_at = utcnow()
+    _conversation_over(case)
     audit.record("case.close", actor=operator, target_type="case", target_id=case.id, outcome=case.outcome.value,
                  referrals=len(case.referrals))
     # The case's own operator in wrap-up takes calls again; one commit holds both changes.
-    if operator.id == case.operator_id and queue.operator_status(operator.id).availability is Availability.WRAP_UP:
-        queue.set_availability(operator.id, Availability.AVAILABLE, by="case-closed")
+    if operator.id == case.operator_id and operators.status(operator.id).availability is Availability.WRAP_UP:
+        operators.set_availability(operator.id, Availability.AVAILABLE, by="case-closed")
     else:
         db.session.commit()
     return case
 
 
-def record_feedback(referral_id: int, user_id: int, feedback: str) -> Referral:
-    """Note that the agency reported back on a referral (once; later calls change nothing)."""
-    referral, user = db.session.get(Referral, referral_id), _user(user_id)
-    if referral is None:
-        raise CaseNotFound("case_error_referral_unknown")
-    feedback = (feedback or "").strip()
-    if not feedback:
-        raise CaseError("case_error_feedback_required", "feedback")
-    if len(feedback) > NOTES_MAX:
-        raise CaseError("case_error_text_too_long", "feedback")
-    if referral.feedback_received_at is None:
-        referral.feedback_received_at, referral.feedback = utcnow(), feedback
-        audit.record("case.referral_feedback", actor=user, target_type="referral", target_id=referral.id,
-                     case=referral.case_id, agency=referral.agency.value)
-        db.session.commit()
-    return referral
-
-
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+def _conversation_over(case: Case) -> None:
+    """A case closed on a voice message from the inbox ends that contact too (a call's ends with the call). Not committed."""
+    entry = queue.entry(case.queue_entry_id)
+    if entry is None or entry.call_id is None or entry.state not in (EntryState.ASSIGNED, EntryState.CONNECTED):
+        return
+    if db.session.scalar(select(select(Recording.id).where(
+            Recording.call_id == entry.call_id, Recording.source == RecordingSource.VOICE_MESSAGE).exists())):
+        queue.end(entry, EntryState.DONE)
 
 
 def _user(user_id: int) -> User:
@@ -378,7 +389,7 @@ def _clean_referrals(case: Case, rows: Iterable[dict] | None) -> tuple[list[dict
     """The case's referrals as they should be: validated rows, and the problems found."""
     existing = {referral.id: referral for referral in case.referrals}
     clean, errors, kept = [], {}, set()
-    today = utcnow().date()
+    today = local_today(utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))  # the helpline's date
     for row in rows or []:
         referral_id = row.get("id") or None
         if referral_id is not None:

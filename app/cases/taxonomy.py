@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from app.core.cases import Agency, Channel, ContactType, Outcome, RiskLevel, Service
-from app.core.vocab import Language
+from app.core.cases import Agency, ContactType, Outcome, ReferralOutcome, RiskLevel, Service
+from app.core.vocab import Channel, Language
 
 LANGUAGES = ("kk", "ru", "en")  # the console's languages (app.i18n.LANGUAGES)
 DEFAULT_PATH = Path(__file__).with_name("taxonomy.yaml")
@@ -32,6 +32,7 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
     "risk_level": RiskLevel,
     "outcome": Outcome,
     "agency": Agency,
+    "referral_outcome": ReferralOutcome,
 }
 _VOCABULARY_OF = {enum: name for name, enum in VOCABULARIES.items()}
 
@@ -56,9 +57,11 @@ class Term:
 class Taxonomy:
     """Categories and sub-categories by code, and the labels of every vocabulary value."""
 
-    def __init__(self, terms: dict[str, Term], vocabularies: dict[str, dict[str, Mapping[str, str]]]):
+    def __init__(self, terms: dict[str, Term], vocabularies: dict[str, dict[str, Mapping[str, str]]],
+                 from_flows: Mapping[str, str | None] | None = None):
         self.terms = terms
         self.vocabularies = vocabularies
+        self.from_flows = dict(from_flows or {})
 
     @property
     def categories(self) -> tuple[Term, ...]:
@@ -67,6 +70,15 @@ class Taxonomy:
     def category(self, code: str | None) -> Term | None:
         term = self.terms.get(code) if code else None
         return term if term is not None and term.parent is None else None
+
+    def category_from_flow(self, flow_category: str | None) -> str | None:
+        """The case category a contact starts with, from the category the IVR (or the chat's menus) gave it.
+
+        By the file's ``from_flows``; a flow category that is itself a case category keeps its code.
+        """
+        if flow_category in self.from_flows:
+            return self.from_flows[flow_category]
+        return flow_category if self.category(flow_category) else None
 
     def sub_category(self, code: str | None) -> Term | None:
         term = self.terms.get(code) if code else None
@@ -176,9 +188,24 @@ def parse(text: str, source: str = "taxonomy.yaml") -> Taxonomy:
         for category in raw["categories"]:
             _entry(category, None, terms)
         vocabularies = _vocabularies(raw.get("vocabularies"))
+        from_flows = _from_flows(raw.get("from_flows"), terms)
     except TaxonomyError as error:
         raise TaxonomyError(f"{source}: {error}") from None
-    return Taxonomy(terms, vocabularies)
+    return Taxonomy(terms, vocabularies, from_flows)
+
+
+def _from_flows(raw: object, terms: dict[str, Term]) -> dict[str, str | None]:
+    """Flow category -> case category (or None): every target must be a category, not a sub-category."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise TaxonomyError("from_flows must map flow category codes to case category codes (or null)")
+    for flow_category, target in raw.items():
+        if not isinstance(flow_category, str) or not CODE.fullmatch(flow_category):
+            raise TaxonomyError(f"from_flows: {flow_category!r} is not a flow category code")
+        if target is not None and (target not in terms or terms[target].parent is not None):
+            raise TaxonomyError(f"from_flows: {flow_category!r} maps to {target!r}, which is not a category")
+    return dict(raw)
 
 
 def _vocabularies(raw: object) -> dict[str, dict[str, Mapping[str, str]]]:

@@ -9,13 +9,6 @@ from collections.abc import Collection
 from enum import StrEnum
 
 
-class Channel(StrEnum):
-    """How the contact reached the helpline; a case is not a voice-only idea."""
-
-    PHONE = "phone"  # a call to 111 through the IVR and the operator queue
-    WEB = "web"  # the QR-code / web channel on the roadmap, feeding the same queue and cases
-
-
 class ContactType(StrEnum):
     """What kind of contact it was, whatever its subject."""
 
@@ -81,6 +74,22 @@ class Agency(StrEnum):
     EDUCATION = "education"  # schools, education departments, school psychologists
     NGO = "ngo"  # crisis centres, shelters, legal aid and other non-governmental organisations
     OTHER = "other"  # any other body (social protection, akimat, prosecutor); the note says which
+
+
+class ReferralOutcome(StrEnum):
+    """What came of a referral, as the agency reported it (or that it never did)."""
+
+    ACTED = "acted"  # the agency took the matter on: a visit, an inquiry, protection, treatment, a placement
+    NO_ACTION_NEEDED = "no_action_needed"  # the agency looked into it and found nothing that needs doing
+    REFERRED_ON = "referred_on"  # the agency passed the matter to another body, which now deals with it
+    DECLINED = "declined"  # the agency refused, or said the matter is not theirs
+    NO_ANSWER = "no_answer"  # no feedback came despite reminders; the follow-up is closed without it
+    OTHER = "other"  # none of these; the feedback says what
+
+    @property
+    def answered(self) -> bool:
+        """Whether the agency reported back (every outcome but giving up on an answer)."""
+        return self is not ReferralOutcome.NO_ANSWER
 
 
 def close_problems(*, category: str | None, contact_type: ContactType | None, outcome: Outcome | None,

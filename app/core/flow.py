@@ -31,10 +31,15 @@ TERMINAL_TYPES = frozenset({NodeType.QUEUE, NodeType.HANGUP})
 
 @dataclass(frozen=True)
 class Transition:
-    """Where to go next, optionally choosing the caller's language on the way."""
+    """Where to go next, optionally choosing the caller's language on the way.
+
+    A menu's option may carry ``label``, the prompt id of its button on the web; an option without one is
+    not offered there.
+    """
 
     target: str
     language: str | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Node:
     max_length: int = 120
     priority: Priority = Priority.STANDARD
     category: str = "general"
+    web_prompt: str | None = None  # what the web shows: a menu's question, a message's text (none: passed silently)
 
     def transitions(self) -> list[Transition]:
         """Every transition this node can take (fallbacks excluded)."""
@@ -64,6 +70,14 @@ class Node:
 
     def prompts(self) -> list[str]:
         return [p for p in (self.prompt, self.invalid_prompt, self.wait_prompt) if p]
+
+    def web_prompts(self) -> list[str]:
+        """The prompts only the web shows: this node's ``web_prompt`` and its options' labels."""
+        return [p for p in (self.web_prompt, *(t.label for t in self.options.values())) if p]
+
+    def offers_languages(self) -> bool:
+        """A language menu: every option chooses a language (the web answers it with the page's language)."""
+        return self.type is NodeType.MENU and bool(self.options) and all(t.language for t in self.options.values())
 
 
 @dataclass(frozen=True)
@@ -80,9 +94,15 @@ class Flow:
     prompts: Mapping[str, Mapping[str, str]]
     when_closed: str | None = None  # where queue-bound callers go outside operating hours
     voice_message: str | None = None  # the record node callers leave the queue for
+    web: bool = False  # the child's page walks its menus as buttons (app.core.webwalk)
 
     def fallback_transition(self) -> Transition:
         return Transition(self.fallback)
+
+    def web_only_prompts(self) -> set[str]:
+        """Prompts no caller hears (the web's questions and buttons): they need no audio."""
+        spoken = {p for node in self.nodes.values() for p in node.prompts()}
+        return {p for node in self.nodes.values() for p in node.web_prompts()} - spoken
 
 
 @dataclass(frozen=True)
@@ -117,16 +137,20 @@ class _Parser:
     def error(self, node: str | None, message: str) -> None:
         self.errors.append(FlowError(self.source, node, message))
 
-    def transition(self, node: str, what: str, value: object) -> Transition | None:
+    def transition(self, node: str, what: str, value: object, *, option: bool = False) -> Transition | None:
         if value is None:
             return None
         if isinstance(value, str):
             return Transition(value)
         if isinstance(value, Mapping) and isinstance(value.get("next"), str):
-            unknown = set(value) - {"next", "language"}
+            unknown = set(value) - {"next", "language"} - ({"label"} if option else set())
             if unknown:
                 self.error(node, f"{what}: unknown keys {sorted(unknown)}")
-            return Transition(value["next"], value.get("language"))
+            label = value.get("label") if option else None
+            if label is not None and not isinstance(label, str):
+                self.error(node, f"{what}: label must be a prompt id")
+                label = None
+            return Transition(value["next"], value.get("language"), label)
         self.error(node, f"{what}: expected a node id or a mapping with 'next'")
         return None
 
@@ -153,7 +177,7 @@ class _Parser:
             key = str(key)
             if not key or set(key) - DIGITS:
                 self.error(node_id, f"option {key!r} is not a phone key")
-            transition = self.transition(node_id, f"option {key}", value)
+            transition = self.transition(node_id, f"option {key}", value, option=True)
             if transition:
                 options[key] = transition
         try:
@@ -182,6 +206,7 @@ class _Parser:
             wait_prompt=raw.get("wait_prompt"),
             priority=priority,
             category=str(raw.get("category", "general")),
+            web_prompt=raw.get("web_prompt"),
             **numbers,
         )
 
@@ -189,14 +214,14 @@ class _Parser:
 _COMMON = {"type", "prompt"}
 _ALLOWED_KEYS = {
     NodeType.MENU: _COMMON
-    | {"options", "timeout", "retries", "on_no_input", "on_invalid", "invalid_prompt"},
-    NodeType.MESSAGE: _COMMON | {"next"},
+    | {"options", "timeout", "retries", "on_no_input", "on_invalid", "invalid_prompt", "web_prompt"},
+    NodeType.MESSAGE: _COMMON | {"next", "web_prompt"},
     NodeType.RECORD: _COMMON | {"next", "max_length", "timeout", "retries", "on_no_input"},
     NodeType.QUEUE: _COMMON | {"priority", "category", "wait_prompt"},
     NodeType.HANGUP: _COMMON,
 }
 _TOP_KEYS = {"id", "title", "description", "languages", "start", "fallback", "queue", "prompts", "nodes",
-             "when_closed", "voice_message"}
+             "when_closed", "voice_message", "web"}
 
 
 def parse_flow(data: object, source: str) -> Flow:
@@ -209,6 +234,8 @@ def parse_flow(data: object, source: str) -> Flow:
     for key in ("id", "start", "fallback", "queue", "languages", "nodes", "prompts"):
         if not data.get(key):
             parser.error(None, f"missing required key {key!r}")
+    if not isinstance(data.get("web", False), bool):
+        parser.error(None, "'web' must be true or false")
     if isinstance(data.get("languages"), str):
         parser.error(None, "'languages' must be a list, e.g. [kk, ru]")
     languages = tuple(str(lang) for lang in data.get("languages") or ())
@@ -244,6 +271,7 @@ def parse_flow(data: object, source: str) -> Flow:
         prompts=prompts,
         when_closed=data.get("when_closed"),
         voice_message=data.get("voice_message"),
+        web=data.get("web") is True,
     )
 
 
@@ -286,8 +314,12 @@ def check_flow(
         prompts = node.prompts() + (list(QUEUE_PROMPTS) if node.type is NodeType.QUEUE else [])
         for prompt in dict.fromkeys(prompts):
             _check_prompt(flow, node.id, prompt, has_audio, set(languages_without_voice), error)
+        for prompt in dict.fromkeys(node.web_prompts()):  # read on a screen, never heard: no audio
+            _check_prompt(flow, node.id, prompt, has_audio, set(), error)
     if errors:
         return errors
+    if flow.web:
+        _check_web(flow, error)
 
     reachable = _reachable(flow, [n for n in (flow.start, flow.fallback, flow.when_closed, flow.voice_message) if n])
     for node_id in flow.nodes:
@@ -310,6 +342,57 @@ def _check_prompt(flow, node_id, prompt, has_audio, without_voice, error) -> Non
             error(node_id, f"prompt {prompt!r} has no {language} text")
         elif language in without_voice and not has_audio(language, prompt):
             error(node_id, f"prompt {prompt!r} has no {language} audio (audio/prompts/{language}/{prompt}.wav)")
+
+
+def web_transitions(node: Node) -> list[tuple[str | None, Transition]]:
+    """The ways on from a node on the web, with the key of each: what the web walk may take from here.
+
+    A language menu is answered with the page's language (any of its options); another menu offers its
+    labelled options; a message goes on. Queue nodes end the walk; the web never records or hangs up.
+    """
+    if node.type is NodeType.MENU:
+        return [(key, t) for key, t in node.options.items() if node.offers_languages() or t.label]
+    if node.type is NodeType.MESSAGE and node.next:
+        return [(None, node.next)]
+    return []
+
+
+def _check_web(flow: Flow, error: Callable[[str | None, str], None]) -> None:
+    """A web flow: every menu the web reaches has its question and buttons, and every button ends in a queue."""
+    seen: set[str] = set()
+    todo = [flow.start]
+    while todo:
+        node = flow.nodes[todo.pop()]
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        if node.offers_languages():
+            missing = set(flow.languages) - {t.language for t in node.options.values()}
+            if missing:
+                error(node.id, f"the web answers this menu with the page's language: offer {sorted(missing)} too")
+        elif node.type is NodeType.MENU:
+            if not node.web_prompt:
+                error(node.id, "the web shows this menu: give it a web_prompt (its question on the page)")
+            if not any(t.label for t in node.options.values()):
+                error(node.id, "the web shows this menu: give at least one option a label (its button)")
+        for key, transition in web_transitions(node):
+            target = flow.nodes[transition.target]
+            if target.type in (NodeType.RECORD, NodeType.HANGUP):
+                way = f"option {key}" if key else "next"
+                error(node.id, f"{way} leads the web to {target.id!r}, a {target.type.value} node: the web cannot "
+                               "record or hang up (take the option's label off)")
+            else:
+                todo.append(target.id)
+    exits = {n.id for n in flow.nodes.values() if n.type is NodeType.QUEUE}
+    changed = True
+    while changed:
+        changed = False
+        for node_id in seen - exits:
+            if any(t.target in exits for _, t in web_transitions(flow.nodes[node_id])):
+                exits.add(node_id)
+                changed = True
+    for node_id in sorted(seen - exits):
+        error(node_id, "loop without exit on the web: no labelled option from here leads to a queue node")
 
 
 def _successors(node: Node, flow: Flow) -> list[str]:

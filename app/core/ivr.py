@@ -5,7 +5,7 @@ The adapter turns a webhook into an event, persists the returned state and rende
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 from .flow import TERMINAL_TYPES, Flow, Node, NodeType, Transition
 from .vocab import IvrOutcome, Priority
@@ -98,10 +98,9 @@ class IvrState:
     outcome: IvrOutcome = IvrOutcome.IN_IVR
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["path"] = list(self.path)
-        data["outcome"] = self.outcome.value
-        return data
+        # Field by field: dataclasses.asdict deep-copies every value, a cost on every IVR step.
+        return {"node": self.node, "language": self.language, "misses": self.misses, "path": list(self.path),
+                "outcome": self.outcome.value}
 
     @classmethod
     def from_dict(cls, data: dict) -> IvrState:

@@ -7,15 +7,25 @@ from typing import Protocol
 
 
 class GatewayError(RuntimeError):
-    """Twilio's REST API refused or could not be reached (after retries where retrying makes sense)."""
+    """Twilio's REST API refused or could not be reached (after retries where retrying makes sense).
 
-    def __init__(self, message: str, status: int | None = None):
+    The message may hold Twilio's own words, which can repeat a phone number: show and keep ``status`` and
+    ``code`` (Twilio's error code), never the message, wherever a caller's call is concerned.
+    """
+
+    def __init__(self, message: str, status: int | None = None, code: int | None = None):
         super().__init__(message)
         self.status = status
+        self.code = code
 
     @property
     def not_found(self) -> bool:
         return self.status == 404
+
+    @property
+    def unreachable(self) -> bool:
+        """Twilio never answered (network, timeout), as opposed to refusing."""
+        return self.status is None
 
 
 @dataclass(frozen=True)

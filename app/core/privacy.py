@@ -1,4 +1,4 @@
-"""Caller privacy rules: a phone number is reduced to a keyed hash before anything keeps it."""
+"""Privacy rules: a phone number, an address or a code is reduced to a keyed hash before anything keeps it."""
 
 from __future__ import annotations
 
@@ -20,3 +20,12 @@ def caller_key(number: str | None, secret: str) -> str | None:
     if not digits:
         return None
     return hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hash(value: str, secret: str, purpose: str) -> str:
+    """HMAC-SHA256 of ``value`` for one ``purpose``.
+
+    The same value hashed for another purpose, or with another secret, gives an unrelated digest: a digest
+    kept for one use cannot be matched in another.
+    """
+    return hmac.new(secret.encode(), f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()

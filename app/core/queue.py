@@ -1,4 +1,4 @@
-"""Queue rules: who is answered first, how long a caller will wait, and when the line is open."""
+"""Line rules: who is answered first, how long a contact will wait, when the line is open, what an operator holds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from .vocab import Priority
+from .vocab import Channel, Priority
 
 DEFAULT_HANDLE_TIME = timedelta(minutes=6)  # before the line has any history of its own
 WAIT_BANDS = (1, 2, 5, 10, 15)  # minutes the wait is rounded up to when spoken ("about 5 minutes")
@@ -51,6 +51,24 @@ def wait_band(wait: timedelta) -> int | None:
         if minutes <= band:
             return band
     return None
+
+
+# --- how much an operator holds at once ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    """The contacts an operator holds now (taken, their case not closed yet), by channel."""
+
+    calls: int = 0
+    chats: int = 0
+
+
+def has_room(channel: Channel, load: Load, chats_per_operator: int) -> bool:
+    """One call at a time (a voice needs the operator's ear); besides it, up to ``chats_per_operator`` chats."""
+    if channel is Channel.PHONE:
+        return load.calls == 0
+    return load.chats < chats_per_operator
 
 
 # --- operating hours -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from app.core.board import Share
@@ -97,6 +98,41 @@ def ranked(counts: Iterable[tuple[str | None, int]], order: Sequence[str] = ()) 
     listed = [(code, found.pop(code, 0)) for code in order]
     rest = sorted(found.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
     return listed + rest
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One contact's passage through the line, as the reports by channel, region and place need it."""
+
+    key: str | None  # the channel, region or place it is counted under (None: not known)
+    answered: bool  # an operator took it (the board's rule: picked, and not abandoned)
+    abandoned: bool  # gone before an operator took it
+    wait: float | None  # seconds from entering the line to being taken (answered ones only)
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """Contacts that entered the line under one key: how many, answered, abandoned, and the median wait."""
+
+    key: str | None
+    contacts: int
+    answered: int
+    abandoned: int
+    median_wait: float | None  # seconds an answered contact waited, the median; None when none was answered
+
+
+def line_rows(passages: Iterable[Passage], order: Sequence[str] = ()) -> list[LineRow]:
+    """Passages grouped by key, ordered as ``ranked`` orders counts (``order`` first, then the largest)."""
+    groups: dict[str | None, list[Passage]] = {}
+    for passage in passages:
+        groups.setdefault(passage.key, []).append(passage)
+    made = []
+    for key, _count in ranked(((key, len(group)) for key, group in groups.items()), order):
+        group = groups.get(key, [])
+        waits = [p.wait for p in group if p.answered and p.wait is not None]
+        made.append(LineRow(key, len(group), sum(p.answered for p in group), sum(p.abandoned for p in group),
+                            median(waits) if waits else None))
+    return made
 
 
 # --- charts: geometry only; the templates draw the SVG ----------------------------------------------------

@@ -1,4 +1,4 @@
-"""Vocabularies shared by the whole service: languages, priorities, categories, call lifecycle."""
+"""Vocabularies shared by the whole service: languages, channels, priorities, categories, call lifecycle."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ class Language(StrEnum):
 
     KK = "kk"  # Kazakh: Twilio has no voice for it, so every prompt needs audio
     RU = "ru"  # Russian: Twilio <Say> voices exist, audio is optional
+
+
+class Channel(StrEnum):
+    """How a contact reached the helpline: both wait in the same line and become the same kind of case."""
+
+    PHONE = "phone"  # a call to 111 through the IVR and the operator queue
+    WEB = "web"  # a chat opened from a QR code (or the web), in the same line as callers
 
 
 class Priority(StrEnum):

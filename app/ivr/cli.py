@@ -85,13 +85,16 @@ def prompts_cli() -> None:
 
 
 def _flow_texts(settings, library, voiced):
-    """(language, prompt id, text) for every prompt of every flow that parses."""
+    """(language, prompt id, text) for every prompt of every flow that parses, but those only the web shows."""
     seen = {}
     for path in sorted(Path(settings["IVR_FLOWS_DIR"]).glob("*.yaml")):
         flow = services.parse_flow_file(path)
         if flow is None:
             continue
+        web_only = flow.web_only_prompts()
         for prompt, texts in flow.prompts.items():
+            if prompt in web_only:
+                continue
             for language, text in texts.items():
                 seen[(language, prompt)] = text
     return seen

@@ -10,21 +10,22 @@ from pathlib import Path
 
 import yaml
 from flask import current_app
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.calls.models import Call, CallStep
-from app.calls.services import find_call, parse_status, update_status
+from app.calls.services import parse_status, record_status, status_move
 from app.core import ivr
 from app.core.flow import Flow, FlowError, FlowInvalid, check_flow, parse_flow
 from app.core.privacy import caller_key
-from app.core.vocab import CallStatus
-from app.db import db
-from app.queue import services as line
+from app.core.vocab import CallStatus, Channel
+from app.db import db, utcnow
+from app.queue import services as queue
 
 from .prompts import PromptLibrary
 
-Renderer = Callable[[Call, ivr.Step], str]
-"""Turns a step's actions into the reply for Twilio; the call carries the sequence number to echo."""
+Renderer = Callable[[Flow, ivr.Step, int], str]
+"""Turns a step's actions into the reply for Twilio, whose callback URLs carry the given step number."""
 
 
 # --- flows ---------------------------------------------------------------------------------------
@@ -96,36 +97,53 @@ def prompt_library(app=None) -> PromptLibrary:
 
 def flow_for(call: Call | None = None) -> Flow:
     """The flow a call runs (the flow it started with), or the default flow for a new call."""
+    return _flow(call.flow_id if call is not None else None)
+
+
+def _flow(flow_id: str | None) -> Flow:
     flows = current_app.extensions["qorgau.flows"]
-    if call is not None and call.flow_id in flows:
-        return flows[call.flow_id]
-    return flows[current_app.config["IVR_FLOW"]]
+    return flows[flow_id] if flow_id in flows else flows[current_app.config["IVR_FLOW"]]
 
 
 # --- calls ---------------------------------------------------------------------------------------
+# IVR steps are most of the helpline's traffic. A step reads and writes its call with prebuilt statements
+# on the session's connection: the ORM (objects, unit of work) cost about three times the SQL it ran.
+
+_calls = Call.__table__
+_READ = select(_calls.c.id, _calls.c.call_sid, _calls.c.seq, _calls.c.status, _calls.c.flow_id, _calls.c.ivr_state,
+               _calls.c.last_twiml).where(_calls.c.call_sid == bindparam("call_sid"))
+_ANSWER = select(_calls.c.last_twiml).where(_calls.c.call_sid == bindparam("call_sid"))
+_NEW_CALL = insert(_calls)
+_NEW_STEP = insert(CallStep.__table__)
+# Only from the step the request answers: of two deliveries of one step, one writes and the other replays.
+_STEP = update(_calls).where(_calls.c.id == bindparam("call_id"), _calls.c.seq == bindparam("step")).values(
+    seq=bindparam("next_step"), ivr_state=bindparam("state"), language=bindparam("lang"),
+    ivr_outcome=bindparam("outcome"), last_twiml=bindparam("twiml"))
 
 
 def begin_call(call_sid: str, caller_number: str | None, status: str | None, render: Renderer) -> str:
-    """Answer a new call at the flow's start; a repeated delivery gets the same answer."""
-    call = find_call(call_sid)
-    if call is not None:
-        return call.last_twiml
+    """Answer a new call at the flow's start; a repeated delivery gets the same answer.
+
+    A new call is the common case, so its row is written straight away: a repeat finds the CallSid taken
+    (it is unique) and replays the answer stored with the first delivery.
+    """
     flow = flow_for()
     first = ivr.start(flow)
-    call = Call(
-        call_sid=call_sid,
-        caller_hash=caller_key(caller_number, current_app.config["CALLER_HASH_KEY"]),
-        flow_id=flow.id,
-        status=parse_status(status) or CallStatus.RINGING,
-        ivr_state=first.state.to_dict(),
-    )
-    db.session.add(call)
+    body = render(flow, first, 1)
+    enqueue = _enqueue_action(first)
+    connection = db.session.connection()
     try:
-        db.session.flush()
-    except IntegrityError:  # the same call arrived twice at once; the other request answered it
-        db.session.rollback()
-        return find_call(call_sid).last_twiml
-    return _save_step(call, first, "start", render)
+        call_id = connection.execute(_NEW_CALL, {
+            "call_sid": call_sid, "caller_hash": caller_key(caller_number, current_app.config["CALLER_HASH_KEY"]),
+            "flow_id": flow.id, "status": parse_status(status) or CallStatus.RINGING, "seq": 1, "last_twiml": body,
+            "ivr_state": first.state.to_dict(), "language": first.state.language, "ivr_outcome": first.state.outcome,
+            "priority": enqueue and enqueue.priority, "category": enqueue and enqueue.category,
+        }).inserted_primary_key[0]
+        _add_step(connection, call_id, 0, "start", first)
+    except IntegrityError:  # a repeated delivery, or the same call arriving twice at once
+        return _stored_answer(call_sid)
+    db.session.commit()
+    return body
 
 
 def advance_call(call_sid: str, seq: int, event: ivr.Event, status: str | None, render: Renderer) -> str | None:
@@ -133,47 +151,72 @@ def advance_call(call_sid: str, seq: int, event: ivr.Event, status: str | None, 
 
     Returns None for an unknown call.
     """
-    call = find_call(call_sid)
+    call = db.session.connection().execute(_READ, {"call_sid": call_sid}).one_or_none()
     if call is None:
         return None
-    update_status(call, status)
     if seq != call.seq:  # Twilio retried a request we already answered
-        db.session.commit()
+        record_status(call_sid, status, None)
         return call.last_twiml
-    flow = flow_for(call)
-    result = ivr.step(flow, ivr.IvrState.from_dict(call.ivr_state), event, line_open=line.line_open())
-    try:
-        return _save_step(call, result, _event_label(event), render)
-    except IntegrityError:  # a concurrent duplicate won the race for this step
-        db.session.rollback()
-        return find_call(call_sid).last_twiml
+    flow = _flow(call.flow_id)
+    result = ivr.step(flow, ivr.IvrState.from_dict(call.ivr_state), event, line_open=queue.line_open())
+    return _save_step(call, flow, result, _event_label(event), render, status_move(call.status, status))
 
 
 def leave_voice_message(call_sid: str, render: Renderer) -> str:
     """A waiting caller chose to leave a message: continue their IVR at the flow's record node."""
-    call = find_call(call_sid)
-    flow = flow_for(call)
+    call = db.session.connection().execute(_READ, {"call_sid": call_sid}).one()
+    flow = _flow(call.flow_id)
+    state = ivr.IvrState.from_dict(call.ivr_state)
     if flow.voice_message is None:
-        return render(call, ivr.Step(ivr.IvrState.from_dict(call.ivr_state), (ivr.Hangup(),)))
-    result = ivr.goto(flow, ivr.IvrState.from_dict(call.ivr_state), flow.voice_message)
-    return _save_step(call, result, "queue:voice_message", render)
+        return render(flow, ivr.Step(state, (ivr.Hangup(),)), call.seq)
+    return _save_step(call, flow, ivr.goto(flow, state, flow.voice_message), "queue:voice_message", render)
 
 
-def _save_step(call: Call, result: ivr.Step, event_label: str, render: Renderer) -> str:
+def _save_step(call: Row, flow: Flow, result: ivr.Step, event_label: str, render: Renderer,
+               status: CallStatus | None = None) -> str:
+    """Write one step of a call that stands at step ``call.seq``: the call row, its step row, its place in line."""
+    body = render(flow, result, call.seq + 1)
     state = result.state
-    call.ivr_state = state.to_dict()
-    call.language = state.language
-    call.ivr_outcome = state.outcome
-    for action in result.actions:
-        if isinstance(action, ivr.Enqueue):
-            call.priority, call.category = action.priority, action.category
-            db.session.flush()
-            line.enter(call, action.priority, action.category)
-    db.session.add(CallStep(call=call, seq=call.seq, event=event_label, node=state.node))
-    call.seq += 1
-    body = call.last_twiml = render(call, result)
-    db.session.commit()  # expires the row: return the rendered text rather than reload it
+    statement = _STEP
+    if status is not None and status != call.status:  # (the caller's status is written only when it moves)
+        statement = statement.values(status=status)
+        if status.is_final:
+            statement = statement.values(ended_at=func.coalesce(_calls.c.ended_at, utcnow()))
+    enqueue = _enqueue_action(result)
+    if enqueue is not None:
+        statement = statement.values(priority=enqueue.priority, category=enqueue.category)
+    connection = db.session.connection()
+    try:
+        written = connection.execute(statement, {
+            "call_id": call.id, "step": call.seq, "next_step": call.seq + 1, "state": state.to_dict(),
+            "lang": state.language, "outcome": state.outcome, "twiml": body}).rowcount
+        if written != 1:  # a concurrent duplicate took this step first
+            return _stored_answer(call.call_sid)
+        _add_step(connection, call.id, call.seq, event_label, result)
+    except IntegrityError:  # the same, caught by the unique step number
+        return _stored_answer(call.call_sid)
+    db.session.commit()
     return body
+
+
+def _add_step(connection: Connection, call_id: int, seq: int, event_label: str, result: ivr.Step) -> None:
+    """The step's row (the call's IVR path) and, when the step queues the caller, their place in line."""
+    connection.execute(_NEW_STEP, {"call_id": call_id, "seq": seq, "event": event_label, "node": result.state.node})
+    enqueue = _enqueue_action(result)
+    if enqueue is not None:  # once a call: the queue's rows are the queue's business (ORM)
+        call = db.session.get(Call, call_id)
+        queue.enter(Channel.PHONE, priority=enqueue.priority, category=enqueue.category, language=call.language,
+                    call_id=call.id, caller_hash=call.caller_hash)
+
+
+def _enqueue_action(result: ivr.Step) -> ivr.Enqueue | None:
+    return next((action for action in result.actions if isinstance(action, ivr.Enqueue)), None)
+
+
+def _stored_answer(call_sid: str) -> str:
+    """After losing a race to another delivery of the same request: the answer it stored."""
+    db.session.rollback()
+    return db.session.connection().execute(_ANSWER, {"call_sid": call_sid}).scalar_one()
 
 
 def _event_label(event: ivr.Event) -> str:

@@ -21,10 +21,13 @@ from app.audit import services as audit
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.core.ports import GatewayError, Participant, TelephonyGateway
-from app.core.vocab import Priority
+from app.core.vocab import Channel, Priority
 from app.db import db
+from app.operators import services as operators
+from app.operators.models import OperatorStatus
 from app.queue import services as queue
-from app.queue.models import EntryState, OperatorStatus, QueueEntry
+from app.queue.models import EntryState, QueueEntry
+from app.voice import services as voice
 
 LABEL_PREFIX = "supervisor-"  # the label of a supervisor's participant: never mistaken for the operator's leg
 ACTIONS = ("call.listen", "call.coach", "call.leave")
@@ -80,13 +83,13 @@ def endpoint(user_id: int) -> str | None:
 
 def set_endpoint(user_id: int, value: str) -> str:
     """Keep the supervisor's phone number or client identity; ValueError if Twilio could not dial it."""
-    return queue.set_endpoint(user_id, value).endpoint
+    return operators.set_endpoint(user_id, value).endpoint
 
 
 def live_calls(supervisor_id: int) -> list[LiveCall]:
     """Conversations in progress (caller and operator talking), longest first."""
     entries = db.session.scalars(
-        select(QueueEntry).where(QueueEntry.state == EntryState.CONNECTED)
+        select(QueueEntry).where(QueueEntry.state == EntryState.CONNECTED, QueueEntry.channel == Channel.PHONE)
         .order_by(QueueEntry.answered_at, QueueEntry.id)).all()
     modes = current_modes(supervisor_id, [entry.id for entry in entries])
     names = dict(db.session.execute(
@@ -134,18 +137,18 @@ def join(supervisor: User, entry_id: int, mode: Mode) -> str:
     supervisor's call SID.
     """
     entry = queue.entry(entry_id)
-    if entry is None or entry.state is not EntryState.CONNECTED:
+    if entry is None or entry.state is not EntryState.CONNECTED or entry.call_id is None:
         raise ListenError("listen_error_not_live")
     to = endpoint(supervisor.id)
     if not to:
         raise ListenError("listen_error_no_endpoint")
     gateway, config = _gateway(), current_app.config
     try:
-        conference_sid = gateway.find_conference(entry.conference_name)
+        conference_sid = gateway.find_conference(voice.conference_name(entry.id))
         if conference_sid is None:
             raise ListenError("listen_error_not_live")
         participants = gateway.conference_participants(conference_sid)
-        coach = _operator_leg(participants, entry.call.call_sid) if mode is Mode.COACH else None
+        coach = _operator_leg(participants, voice.call_of(entry).call_sid) if mode is Mode.COACH else None
         if mode is Mode.COACH and coach is None:
             raise ListenError("listen_error_no_operator")
         mine = next((p for p in participants if p.label == label(supervisor.id)), None)
@@ -162,7 +165,7 @@ def join(supervisor: User, entry_id: int, mode: Mode) -> str:
     except GatewayError as error:
         raise ListenError("listen_error_twilio", error=str(error)) from None
     audit.record(mode.action, actor=supervisor, target_type="queue_entry", target_id=entry.id, mode=mode.value,
-                 conference=entry.conference_name, conference_sid=conference_sid, call_sid=call_sid,
+                 conference=voice.conference_name(entry.id), conference_sid=conference_sid, call_sid=call_sid,
                  coached_call_sid=coach, before=before.value if before else None, endpoint=to)
     try:
         db.session.commit()
@@ -186,12 +189,12 @@ def leave(supervisor: User, entry_id: int) -> None:
         raise ListenError("listen_error_not_live")
     gateway = _gateway()
     try:
-        conference_sid = gateway.find_conference(entry.conference_name)
+        conference_sid = gateway.find_conference(voice.conference_name(entry.id))
     except GatewayError as error:
         raise ListenError("listen_error_twilio", error=str(error)) from None
     joined = _last_join(supervisor.id, entry.id)
     audit.record("call.leave", actor=supervisor, target_type="queue_entry", target_id=entry.id, via="web",
-                 conference=entry.conference_name, conference_sid=conference_sid)
+                 conference=voice.conference_name(entry.id), conference_sid=conference_sid)
     db.session.commit()
     if conference_sid is None:  # the conversation ended and took everyone with it
         return

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.core import parsing
 from app.db import utcnow
 from app.i18n import translate
 from app.web import display, sse
@@ -48,10 +49,10 @@ def stream():
 
 
 def _entry_id() -> int:
-    entry_id = request.form.get("entry_id", type=int)
-    if entry_id is None:
+    try:
+        return parsing.whole_number(request.form.get("entry_id", ""), smallest=1)
+    except ValueError:
         abort(400)
-    return entry_id
 
 
 @bp.post("/join")

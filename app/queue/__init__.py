@@ -1,1 +1,1 @@
-"""The call queue: callers waiting for an operator, picked atomically, bridged over Twilio's REST API."""
+"""The line: contacts of every channel waiting for an operator, in order, claimed atomically (no voice, no Twilio)."""

@@ -19,9 +19,11 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.calls.services import find_call
+from app.core import sids
 from app.core.ports import GatewayError, TelephonyGateway
-from app.core.vocab import RecordingSource
+from app.core.vocab import Priority, RecordingSource
 from app.db import db, utcnow
+from app.queue import services as queue
 from app.transcription import audio
 from app.transcription import services as transcription
 from app.transcription.engine import ModelMissingError
@@ -35,8 +37,8 @@ MAX_ATTEMPTS = 8  # after this many tries at a network failure, the recording is
 SEND_GRACE_SECONDS = 60  # a row whose job was never sent is left to its sender this long before the sweep sends it
 
 
-def register(call_sid: str, recording_sid: str, media_url: str, status: str, duration: str | None,
-             channels: str | None, source: str | None = None) -> Recording | None:
+def register(call_sid: str, recording_sid: str, media_url: str, status: str, duration: int | None,
+             channels: int | None, source: str | None = None) -> Recording | None:
     """Keep a completed recording once and send its job after the commit; repeats change nothing."""
     if status and status != "completed":
         return None
@@ -44,7 +46,7 @@ def register(call_sid: str, recording_sid: str, media_url: str, status: str, dur
     if existing is not None:
         return existing
     call = find_call(call_sid)
-    channel_count = int(channels) if channels and channels.isdigit() else 1
+    channel_count = channels or 1
     if source:
         kind = RecordingSource.VOICE_MESSAGE if source == "RecordVerb" else RecordingSource.CONVERSATION
     else:  # not told: <Record> (a voice message) only ever records one channel
@@ -56,11 +58,14 @@ def register(call_sid: str, recording_sid: str, media_url: str, status: str, dur
         source=kind,
         language=call.language if call else None,
         media_url=media_url,
-        duration_seconds=float(duration) if duration and duration.isdigit() else None,
+        duration_seconds=duration,
         channels=channel_count,
     )
     db.session.add(recording)
     try:
+        if kind is RecordingSource.VOICE_MESSAGE and call is not None:  # the message waits in the inbox
+            queue.message_left(call.id, priority=call.priority or Priority.STANDARD, category=call.category or "general",
+                               language=call.language, caller_hash=call.caller_hash)
         db.session.commit()
     except IntegrityError:  # the same callback arrived twice at once
         db.session.rollback()
@@ -131,6 +136,9 @@ def _local_copy_ok(recording: Recording) -> bool:
 
 def _download(recording: Recording) -> bool:
     """Fetch the audio from Twilio and keep it (0600, checksummed); False if it could not be done."""
+    if not sids.is_sid(recording.recording_sid, sids.RECORDING):  # it names the URL and the file: never a path
+        _fail(recording, "not a Twilio recording SID: nothing fetched, nothing written")
+        return False
     try:
         data = _gateway().fetch_recording(recording.recording_sid, channels=recording.channels)
     except GatewayError as error:

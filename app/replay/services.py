@@ -1,7 +1,9 @@
-"""Replaying a call: who may, what the page shows (recordings, transcripts in turns, the case), and the audit.
+"""Replaying a call or a chat: who may, what the page shows (recordings, transcripts, messages, the case), the audit.
 
 Supervisors may replay every call; an operator only the calls of their own cases. Every open, play and
-download of a recording is audited (who, what, when, from where).
+download of a recording is audited (who, what, when, from where). A chat's transcript is read through the
+chat's own rule (``app.chat.services.messages_after``: supervisors, the operator holding it or its case's),
+which audits every read as ``chat.read``.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from app.audit import services as audit
 from app.auth.models import Role, User
 from app.calls.models import Call
 from app.calls.services import find_call
-from app.cases.models import Case, CaseCall
+from app.cases.models import Case, CaseCall, CaseConversation
+from app.chat import services as chat_services
+from app.chat.models import ChatMessage, Conversation
 from app.core.transcript import Turn, Word, turns, word_at
 from app.db import db
+from app.places.models import Place
 from app.queue.models import QueueEntry
 from app.recordings import services as recordings
 from app.recordings.models import Recording, RecordingState
@@ -222,6 +227,8 @@ def replay(call_sid: str, user: User, *, at: float | None = None, recording_id: 
                   [_shown(r) for r in rows])
     if at is not None:
         _start(page.recordings, at, recording_id)
+    for case in page.cases:  # the page shows each case's notes, referrals and outcome
+        audit.record("case.read", actor=user, target_type="case", target_id=case.id, via="replay")
     for recording in rows:
         _audit("recording.open", user, recording, state=recording.state.value)
         for transcript in recording.transcripts:
@@ -233,3 +240,52 @@ def replay(call_sid: str, user: User, *, at: float | None = None, recording_id: 
 
 def low_confidence() -> float:
     return current_app.config["REPLAY_LOW_CONFIDENCE"]
+
+
+# --- a chat ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChatReplay:
+    """Everything the chat page shows: the chat's facts, every message with its author, the case beside it."""
+
+    chat: Conversation
+    place: Place | None
+    entry: QueueEntry | None
+    messages: list[ChatMessage]
+    operators: dict[int, str]  # operator id -> name, for the messages' authors
+    cases: list[Case]
+
+
+def cases_of_chat(conversation_id: int) -> list[Case]:
+    """The cases a chat belongs to (the one opened when it was taken, or linked later)."""
+    return list(db.session.scalars(
+        select(Case).join(CaseConversation, CaseConversation.case_id == Case.id)
+        .where(CaseConversation.conversation_id == conversation_id)
+        .options(selectinload(Case.referrals), selectinload(Case.services)).order_by(Case.id)
+    ))
+
+
+def chat_replay(conversation_id: int, user: User) -> ChatReplay:
+    """The whole chat for ``user`` (NotFound, NotAllowed); every read is audited, and so is each case shown."""
+    messages: list[ChatMessage] = []
+    limit = chat_services.READ_LIMIT
+    try:
+        while True:  # a long chat comes in reads of READ_LIMIT messages, each audited as one ``chat.read``
+            read = chat_services.messages_after(conversation_id, messages[-1].id if messages else 0,
+                                                reader_id=user.id, via="replay", limit=limit)
+            messages += read
+            if len(read) < limit:
+                break
+    except chat_services.ChatError as error:
+        raise (NotFound if error.key == "chat_error_not_found" else NotAllowed)(conversation_id) from None
+    chat = chat_services.conversation(conversation_id)
+    operator_ids = {m.operator_id for m in messages if m.operator_id is not None} | {chat.operator_id} - {None}
+    names = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(operator_ids))).all())
+    page = ChatReplay(chat, db.session.get(Place, chat.place_id) if chat.place_id is not None else None,
+                      db.session.scalar(select(QueueEntry).where(QueueEntry.conversation_id == chat.id)),
+                      messages, names, cases_of_chat(chat.id))
+    for case in page.cases:  # the page shows each case's notes, referrals and outcome
+        audit.record("case.read", actor=user, target_type="case", target_id=case.id, via="replay")
+    db.session.commit()
+    return page

@@ -1,4 +1,4 @@
-"""The replay page and the audio it plays; the work is in ``services``."""
+"""The replay pages (a call with the audio it plays, a chat's transcript); the work is in ``services``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from . import services
 
 bp = Blueprint("replay", __name__, url_prefix="/supervisor")
 
-REPLAYERS = (Role.SUPERVISOR, Role.OPERATOR)  # operators: their own cases' calls only (see services)
+REPLAYERS = (Role.SUPERVISOR, Role.OPERATOR)  # operators: their own cases' calls and chats only (see services)
 STREAMED_KEY = "replay_streamed"  # recordings whose stream this sign-in session has been audited for
 
 
@@ -79,6 +79,14 @@ def call(call_sid: str):
     page = _or_abort(services.replay, call_sid, current_user, at=services.start_time(request.args.get("t")),
                      recording_id=chosen)
     return render_template("replay/call.html", page=page, low=services.low_confidence())
+
+
+@bp.get("/chats/<int:conversation_id>")
+@roles_required(*REPLAYERS)
+def chat(conversation_id: int):
+    """A chat's whole transcript with its facts and case; reading it is audited (``chat.read``, ``case.read``)."""
+    page = _or_abort(services.chat_replay, conversation_id, current_user)
+    return render_template("replay/chat.html", page=page)
 
 
 @bp.get("/recordings/<int:recording_id>/audio")

@@ -47,9 +47,27 @@ def tables(figures: Figures) -> list[Table]:
         column = "referrals" if name == "agency" else "contacts"
         made.append(Table(name, ("code", name, column), counted,
                           shape.rows([(label, count) for _code, label, count in counted]), True))
+    # Referrals' feedback by agency; the chart shows how many days the answers took (the median).
+    agencies = [(row, _label(Agency, row.agency), None if row.median_days is None else round(row.median_days, 1))
+                for row in figures.referral_followup]
+    made.append(Table("referral_followup", ("code", "agency", "referrals", "answered", "no_answer", "awaiting",
+                                            "overdue", "median_days"),
+                      [(row.agency, label, row.referrals, row.answered, row.no_answer, row.awaiting, row.overdue,
+                        "" if median is None else f"{median:.1f}") for row, label, median in agencies],
+                      shape.rows([(label, median) for _row, label, median in agencies]), True))
     levels = [(day.isoformat(), share.count, share.total,
                "" if share.percent is None else f"{share.percent:.1f}") for day, share in figures.service_level]
     made.append(Table("service_level", ("date", "answered_in_time", "known", "percent"), levels,
                       shape.columns([(day.isoformat()[5:], share.percent) for day, share in figures.service_level],
                                     top=100), False))
+    # Contacts in the line by channel, region and place; the chart shows how many.
+    labels = {"channel": lambda code: translate(f"reports_channel_{code}"),
+              "region": lambda code: code,
+              "place": lambda code: figures.place_names.get(code, code)}
+    for name, label in labels.items():
+        rows = [(row.key or "", translate("reports_not_given") if row.key is None else label(row.key), row.contacts,
+                 row.answered, row.abandoned, "" if row.median_wait is None else f"{row.median_wait:.1f}")
+                for row in getattr(figures, name)]
+        made.append(Table(name, ("code", name, "contacts", "answered", "abandoned", "median_wait_seconds"), rows,
+                          shape.rows([(row[1], row[2]) for row in rows]), True))
     return made

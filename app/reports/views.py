@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
@@ -11,7 +9,9 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core import reports as shape
 from app.core.spreadsheet import csv_lines
+from app.core.vocab import Channel
 from app.web.download import csv_attachment
+from app.web.fields import Fields
 
 from . import services
 from .tables import tables
@@ -19,29 +19,32 @@ from .tables import tables
 bp = Blueprint("reports", __name__, url_prefix="/supervisor")
 
 
-def _day(name: str, problems: list[str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        problems.append(name)
-        return None
-
-
 @bp.get("/reports")
 @roles_required(Role.SUPERVISOR)
 def index():
-    """Every report for a period of days (default: the last 30); ``?format=csv&report=NAME`` exports one."""
-    problems: list[str] = []
-    period, corrected = shape.period_from(_day("from", problems), _day("to", problems), services.today())
-    figures = services.figures(period)
+    """Every report for a period of days (default: the last 30); ``?format=csv&report=NAME`` exports one.
+
+    ``channel``, ``region`` and ``place`` (a code) narrow every report to those contacts. A field given wrong:
+    400, with the reports of the default period (or without that filter).
+    """
+    fields = Fields(request.args)
+    period, corrected = shape.period_from(fields.day("from", "reports_from"), fields.day("to", "reports_to"),
+                                          services.today())
+    export = fields.choice("format", "reports_format", {"csv"})
+    regions, places = services.regions(), services.places()
+    scope = services.Scope(channel=fields.choice("channel", "reports_channel", {member.value for member in Channel}),
+                           region=fields.choice("region", "reports_region", set(regions)),
+                           place=fields.choice("place", "reports_place", {code for code, _name in places}))
+    figures = services.figures(period, scope=scope)
     shown = tables(figures)
-    if request.args.get("format") == "csv":
+    if export and not fields.problems:
         table = next((t for t in shown if t.name == request.args.get("report")), None)
         if table is None:
             abort(404)
-        services.record_export(current_user, table.name, period)
+        services.record_export(current_user, table.name, period, scope)
         name = f"{table.name}-{period.since.isoformat()}-{period.until.isoformat()}.csv"
         return csv_attachment(csv_lines([table.header, *table.rows]), name)
-    return render_template("reports/index.html", period=period, tables=shown, problems=problems,
-                           corrected=corrected, figures=figures)
+    return render_template("reports/index.html", period=period, tables=shown, problems=fields.problems,
+                           corrected=corrected, figures=figures, args=request.args, scope=scope, regions=regions,
+                           places=places, channels=[member.value for member in Channel]), \
+        400 if fields.problems else 200

@@ -1,6 +1,7 @@
 """The full-text index, made by its migration (not by a model): the SQL that asks it, and Alembic's blind spot.
 
-SQLite: FTS5 tables ``fts_transcripts`` and ``fts_case_notes`` over the text, kept in step by triggers.
+SQLite: FTS5 tables ``fts_transcripts``, ``fts_case_notes`` and ``fts_chat_messages`` over the text, kept in
+step by triggers.
 PostgreSQL: GIN indexes of the same names over ``to_tsvector('simple', …)`` (no Kazakh stemmer exists;
 'simple' only lower-cases, and prefix queries stand in for stemming).
 """
@@ -26,7 +27,7 @@ def is_index_table(name: str) -> bool:
 
 
 def matches(column, fts_table: str, terms: list[str], dialect: str) -> ColumnElement[bool]:
-    """Rows whose ``column`` (``transcripts.text`` or ``cases.notes``) holds every term (each as a prefix).
+    """Rows whose ``column`` (``transcripts.text``, ``cases.notes``, ``chat_messages.text``) holds every term (as prefixes).
 
     ``terms`` come from ``app.core.search.terms``: letters and digits only, and bound as parameters anyway.
     """

@@ -1,7 +1,9 @@
-"""Searching transcripts and case notes: the filters, one page of hits, and the audit event of every search.
+"""Searching transcripts, case notes and chat messages: the filters, one page of hits, and the audit of every search.
 
-A transcript hit links to the replay at the first matching word; a case-note hit to its case's first call.
-Both kinds are one list, newest first: a transcript dates from its call, a note from its case's opening.
+A transcript hit links to the replay at the first matching word; a case-note hit to its case's first call; a
+chat-message hit to the chat's transcript at that message. All kinds are one list, newest first: a transcript
+dates from its call, a note from its case's opening, a message from when it was sent. System messages (the
+helpline's own lines, stored as message keys) are not searched.
 """
 
 from __future__ import annotations
@@ -17,17 +19,19 @@ from sqlalchemy.orm import selectinload
 from app.audit import services as audit
 from app.auth.models import User
 from app.calls.models import Call
-from app.cases.models import Case, CaseCall, Outcome
+from app.cases.models import Case, CaseCall, CaseConversation, Outcome
+from app.chat.models import Author, ChatMessage, Conversation
 from app.core.search import Piece, first_hit, snippet, terms
 from app.core.vocab import Speaker
 from app.db import UTCDateTime, db
+from app.places.models import Place
 from app.recordings.models import Recording
 from app.transcription.models import Transcript
 
 from .index import matches
 
 PAGE_SIZE = 20
-TRANSCRIPT, CASE_NOTE = "transcript", "case_note"
+TRANSCRIPT, CASE_NOTE, CHAT = "transcript", "case_note", "chat"
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Filters:
     query: str = ""
     since: date | None = None  # from this day on, in the helpline's time zone
     until: date | None = None  # up to and including this day
-    language: str = ""  # kk / ru: the transcript's language, or the case's
+    language: str = ""  # kk / ru: the transcript's language, the case's, or the chat's
     category: str = ""  # the case's category (taxonomy code)
     operator_id: int | None = None  # who took the case
     outcome: Outcome | None = None  # the case's outcome
@@ -57,9 +61,9 @@ class Filters:
 
 @dataclass(frozen=True)
 class Hit:
-    """One transcript or case note that matched, as the results list shows it."""
+    """One transcript, case note or chat message that matched, as the results list shows it."""
 
-    kind: str  # TRANSCRIPT or CASE_NOTE
+    kind: str  # TRANSCRIPT, CASE_NOTE or CHAT
     at: datetime
     call_sid: str | None  # None for the note of a case without a call (a web contact)
     speaker: Speaker | None  # whose words (transcripts only)
@@ -68,6 +72,11 @@ class Hit:
     recording_id: int | None = None
     start: float | None = None  # seconds into the recording of the first matching word
     case_id: int | None = None
+    conversation_id: int | None = None  # a chat message's chat
+    message_id: int | None = None
+    author: Author | None = None  # who wrote a chat message (a child or an operator)
+    place: str | None = None  # the name of the chat's place (None: untagged)
+    region: str | None = None  # the chat's region
 
 
 @dataclass(frozen=True)
@@ -86,8 +95,10 @@ def search(filters: Filters, page: int, actor: User) -> Results:
     if not filters.query.strip():
         return Results()  # the empty form: nothing was searched for
     found = _page(filters, page) if filters.terms else Results(page=page)
+    shown = sorted({hit.case_id for hit in found.hits if hit.kind == CASE_NOTE and hit.case_id is not None})
+    chats = sorted({hit.conversation_id for hit in found.hits if hit.kind == CHAT})
     audit.record("search.run", actor=actor, target_type="search", page=found.page, hits=found.total,
-                 **filters.described())
+                 **filters.described(), **({"cases": shown} if shown else {}), **({"chats": chats} if chats else {}))
     db.session.commit()
     return found
 
@@ -99,7 +110,8 @@ def operators() -> list[User]:
 
 def _page(filters: Filters, page: int) -> Results:
     dialect = db.session.get_bind().dialect.name
-    found = union_all(_transcripts(filters, dialect), _case_notes(filters, dialect)).subquery()
+    found = union_all(_transcripts(filters, dialect), _case_notes(filters, dialect),
+                      _chat_messages(filters, dialect)).subquery()
     total = db.session.scalar(select(func.count()).select_from(found))
     page = max(1, min(page, -(-total // PAGE_SIZE) or 1))
     rows = db.session.execute(select(found.c.kind, found.c.id).order_by(found.c.at.desc(), found.c.kind, found.c.id.desc())
@@ -107,9 +119,11 @@ def _page(filters: Filters, page: int) -> Results:
     transcripts = _load(Transcript, [i for kind, i in rows if kind == TRANSCRIPT],
                         selectinload(Transcript.words))
     cases = _load(Case, [i for kind, i in rows if kind == CASE_NOTE], selectinload(Case.calls))
+    messages = _load(ChatMessage, [i for kind, i in rows if kind == CHAT], selectinload(ChatMessage.conversation))
     words = filters.terms
-    hits = [_transcript_hit(transcripts[i], words) if kind == TRANSCRIPT else _case_hit(cases[i], words)
-            for kind, i in rows]
+    hit_of = {TRANSCRIPT: lambda i: _transcript_hit(transcripts[i], words),
+              CASE_NOTE: lambda i: _case_hit(cases[i], words), CHAT: lambda i: _chat_hit(messages[i], words)}
+    hits = [hit_of[kind](i) for kind, i in rows]
     return Results(hits, page, total)
 
 
@@ -168,6 +182,24 @@ def _case_notes(filters: Filters, dialect: str):
     return query
 
 
+def _chat_messages(filters: Filters, dialect: str):
+    query = (select(literal(CHAT, String).label("kind"), ChatMessage.id.label("id"), ChatMessage.created_at.label("at"))
+             .join(Conversation, Conversation.id == ChatMessage.conversation_id)
+             .where(matches(ChatMessage.text, "fts_chat_messages", filters.terms, dialect),
+                    ChatMessage.author != Author.SYSTEM))
+    since, until = _window(filters)
+    if since is not None:
+        query = query.where(ChatMessage.created_at >= since)
+    if until is not None:
+        query = query.where(ChatMessage.created_at < until)
+    if filters.language:
+        query = query.where(Conversation.language == filters.language)
+    if conditions := _case_conditions(filters, with_language=False):  # the chat belongs to such a case
+        query = query.where(exists(select(CaseConversation.case_id).join(Case, Case.id == CaseConversation.case_id)
+                                   .where(CaseConversation.conversation_id == Conversation.id, *conditions)))
+    return query
+
+
 def _load(model, ids: list[int], *options) -> dict:
     if not ids:
         return {}
@@ -188,3 +220,11 @@ def _case_hit(case: Case, words: list[str]) -> Hit:
     first_call = case.calls[0] if case.calls else None
     return Hit(kind=CASE_NOTE, at=case.opened_at, call_sid=first_call and first_call.call_sid, speaker=None,
                language=case.language, snippet=snippet(case.notes, words), case_id=case.id)
+
+
+def _chat_hit(message: ChatMessage, words: list[str]) -> Hit:
+    chat = message.conversation
+    place = db.session.get(Place, chat.place_id) if chat.place_id is not None else None
+    return Hit(kind=CHAT, at=message.created_at, call_sid=None, speaker=None, language=chat.language,
+               snippet=snippet(message.text, words), conversation_id=chat.id, message_id=message.id,
+               author=message.author, place=place.name if place else None, region=chat.region)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -15,40 +14,31 @@ from app.cases.models import Outcome
 from app.cases.taxonomy import taxonomy
 from app.core.vocab import Language
 from app.i18n import current_language
+from app.web.fields import Fields
 
 from . import services
 
 bp = Blueprint("search", __name__, url_prefix="/supervisor")
 
 
-def _day(args: MultiDict, name: str, problems: list[str]) -> date | None:
-    value = args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(name)
-        return None
-
-
-def filters_from(args: MultiDict) -> tuple[services.Filters, list[str]]:
-    """The filters a query string asks for, and the names of the fields it gave wrong (those are ignored)."""
-    problems: list[str] = []
-    outcome = args.get("outcome", "")
-    language = args.get("language", "")
+def filters_from(args: MultiDict) -> tuple[services.Filters, Fields]:
+    """The filters a query string asks for, and its ``Fields`` (with the problems of those given wrong)."""
+    fields = Fields(args)
+    outcome = fields.choice("outcome", "search_outcome", {member.value for member in Outcome})
     filters = services.Filters(
-        query=args.get("q", "")[:500], since=_day(args, "from", problems), until=_day(args, "to", problems),
-        language=language if language in {member.value for member in Language} else "",
-        category=args.get("category", "") if taxonomy().category(args.get("category")) else "",
-        operator_id=args.get("operator", type=int),
-        outcome=Outcome(outcome) if outcome in {member.value for member in Outcome} else None,
+        query=args.get("q", "")[:500], since=fields.day("from", "search_from"), until=fields.day("to", "search_to"),
+        language=fields.choice("language", "search_language", {member.value for member in Language}),
+        category=fields.choice("category", "search_category", {term.code for term in taxonomy().categories}),
+        operator_id=fields.number("operator", "search_operator"),
+        outcome=Outcome(outcome) if outcome else None,
     )
-    return filters, problems
+    return filters, fields
 
 
 def hit_link(hit: services.Hit) -> str | None:
-    """The replay, at the matching word for a transcript, at the start for a case note."""
+    """The replay, at the matching word for a transcript, at the start for a case note; a chat at the message."""
+    if hit.kind == services.CHAT:
+        return url_for("replay.chat", conversation_id=hit.conversation_id, _anchor=f"m-{hit.message_id}")
     if hit.call_sid is None:
         return None
     if hit.kind == services.TRANSCRIPT:
@@ -60,9 +50,10 @@ def hit_link(hit: services.Hit) -> str | None:
 @bp.get("/search")
 @roles_required(Role.SUPERVISOR)
 def index():
-    """Search transcripts and case notes; every search is audited."""
-    filters, problems = filters_from(request.args)
-    results = services.search(filters, request.args.get("page", 1, type=int), current_user)
+    """Search transcripts, case notes and chat messages; every search is audited. A filter given wrong: 400, nothing searched."""
+    filters, fields = filters_from(request.args)
+    page = fields.number("page", "field_page", 1)
+    results = services.search(filters, page, current_user) if not fields.problems else services.Results()
     lang = current_language()
     terms = taxonomy()
     zone = ZoneInfo(current_app.config["TIMEZONE"])
@@ -70,8 +61,8 @@ def index():
         return url_for("search.index", **{**request.args.to_dict(), "page": number})
 
     return render_template(
-        "search/index.html", filters=filters, args=request.args, problems=problems, results=results,
+        "search/index.html", filters=filters, args=request.args, problems=fields.problems, results=results,
         link=hit_link, zone=zone, page_url=page_url, language_choices=terms.choices(Language, lang),
         categories=terms.category_choices(lang), outcomes=terms.choices(Outcome, lang),
         operators=[(person.id, person.username) for person in services.operators()],
-    )
+    ), 400 if fields.problems else 200

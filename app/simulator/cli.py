@@ -56,7 +56,7 @@ def _recorder(text: str, voice: str, target: str | None):
     """Make the caller's voice message and put it where the REST stand-in serves recordings from."""
     config = current_app.config
     standin = current_app.extensions.get("qorgau.twilio_standin")
-    if standin is None:
+    if standin is None and not target:
         return lambda recording_sid: None  # real Twilio holds the recordings: nothing to simulate
 
     def record(recording_sid: str) -> float:
@@ -79,12 +79,12 @@ OPERATOR_LINES = {
 
 
 def _twilio_side(target: str | None):
-    """The REST stand-in that redirects the simulated call when an operator picks it (development only)."""
-    standin = current_app.extensions.get("qorgau.twilio_standin")
-    if standin is None:
-        return None
+    """The REST stand-in that redirects the simulated call when an operator picks it (development only).
+
+    With ``target``, the running server's stand-in (TWILIO_SIMULATOR is the server's setting, not ours).
+    """
     if target is None:
-        return standin
+        return current_app.extensions.get("qorgau.twilio_standin")
     config = current_app.config
     return RemoteTwilio(f"{target.rstrip('/')}/twilio-sim", config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import array
 import io
 import json
-import re
 import sys
 import threading
 import wave
@@ -17,10 +16,11 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from app.core import sids
+
 from .twilio_calls import CallControl
 
 API = "/2010-04-01/Accounts/<account_sid>"
-_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 
 
 class TwilioStandIn(CallControl):
@@ -41,7 +41,7 @@ class TwilioStandIn(CallControl):
 
     def put_recording(self, recording_sid: str, audio: bytes) -> str:
         """Store a recording as Twilio would after a call; returns its media URL path."""
-        if not _SID.match(recording_sid):
+        if not sids.is_sid(recording_sid, sids.RECORDING):
             raise ValueError(f"not a recording SID: {recording_sid!r}")
         self._path(recording_sid).write_bytes(audio)
         return f"/2010-04-01/Accounts/{self.account_sid}/Recordings/{recording_sid}"
@@ -109,7 +109,7 @@ class TwilioStandIn(CallControl):
 
     def _recording(self, account_sid: str, name: str):
         recording_sid, _, extension = name.partition(".")
-        path = self._path(recording_sid) if _SID.match(recording_sid) else None
+        path = self._path(recording_sid) if sids.is_sid(recording_sid, sids.RECORDING) else None
         if request.method == "DELETE":
             if extension != "json" or path is None or not path.is_file():
                 return _error(404, 20404, f"The requested resource {request.path} was not found")

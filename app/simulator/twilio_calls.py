@@ -25,12 +25,12 @@ from pathlib import Path
 
 from flask import Response, jsonify, request
 
+from app.core import sids
+
 from .engine import HttpTransport, Transport, send_signed
 
 log = logging.getLogger(__name__)
 
-_CONFERENCE_SID = re.compile(r"^CF[0-9a-fA-F]{32}$")
-_CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 _ENDPOINT = re.compile(r"^(\+[1-9]\d{1,14}|client:[\w.@-]+|sip:.+)$", re.ASCII)
 
 
@@ -76,6 +76,9 @@ class CallControl:
     ring_seconds = 0.2  # how long the operator's phone rings before answering or giving up
     webhooks: Transport | None = None  # how the stand-in reaches the app (default: HTTP to the public URL)
     url_prefix = ""  # where the stand-in's routes are mounted
+    # Calling codes Twilio may ring (e.g. ("+7",)); None: everywhere. Others are refused as Twilio refuses them
+    # (21215), in words that repeat the number: what the app must never keep or show.
+    geo_permissions: tuple[str, ...] | None = None
 
     def _init_calls(self) -> None:
         # pending redirects (until the caller follows them), every redirect made, participants created,
@@ -102,7 +105,7 @@ class CallControl:
 
     def conference(self, name_or_sid: str) -> dict | None:
         """The conference of that SID, or the latest of that friendly name."""
-        if _CONFERENCE_SID.match(name_or_sid):
+        if sids.is_sid(name_or_sid, sids.CONFERENCE):
             return self._state.get("conferences", name_or_sid)
         named = [c for c in self.conferences if c["friendly_name"] == name_or_sid]
         return max(named, key=lambda c: c["created"]) if named else None
@@ -296,7 +299,7 @@ class CallControl:
 
     def _list_participants(self, account_sid: str, conference: str):
         """GET Conferences/{Sid}/Participants.json: who is in a live conference."""
-        found = self.conference(conference) if _CONFERENCE_SID.match(conference) else None
+        found = self.conference(conference) if sids.is_sid(conference, sids.CONFERENCE) else None
         if found is None:
             return _error(404, 20404, f"The requested resource {request.path} was not found")
         rows = [_participant_json(account_sid, m, f"{request.path.removesuffix('.json')}/{m['call_sid']}.json")
@@ -316,7 +319,7 @@ class CallControl:
 
     def _live_conference(self, conference: str, *, create: bool) -> dict | Response:
         """The conference a request names: a live one by SID, or (when creating participants) by name."""
-        if _CONFERENCE_SID.match(conference):
+        if sids.is_sid(conference, sids.CONFERENCE):
             found = self.conference(conference)
             if found is None or found["status"] == "completed":
                 return _error(404, 20404, f"Conference {conference} is not in progress")
@@ -349,7 +352,7 @@ class CallControl:
         coach = coach or (member["call_sid_to_coach"] if member else None)
         if not coach:  # Coaching=true needs someone to coach
             raise _Refused(_error(400, 20001, "Coaching is true but CallSidToCoach is missing"))
-        if not _CALL_SID.match(coach):
+        if not sids.is_sid(coach, sids.CALL):
             raise _Refused(_error(400, 20001, f"CallSidToCoach is not a Call SID: {coach}"))
         present = {m["call_sid"] for m in self.members(conference) if m["status"] == "connected"}
         if coach not in present or (member and coach == member["call_sid"]):
@@ -361,6 +364,10 @@ class CallControl:
         form = request.form
         if not form.get("To") or not form.get("From") or not (form.get("Url") or form.get("Twiml")):
             return _error(400, 21205, "To, From and Url are required")
+        if self.geo_permissions is not None and not form["To"].startswith(self.geo_permissions):
+            return _error(400, 21215, f"Account not authorized to call {form['To']}. Perhaps you need to enable some "
+                                      "international permissions: "
+                                      "https://www.twilio.com/console/voice/calls/geo-permissions/low-risk")
         call_sid = "CA" + secrets.token_hex(16)
         call = {"call_sid": call_sid, "to": form["To"], "url": form.get("Url"), "callback": form.get("StatusCallback"),
                 "params": {"AccountSid": account_sid, "CallSid": call_sid, "From": form["From"], "To": form["To"],

@@ -26,7 +26,7 @@ TRANSCRIPT = _object({
     "words": {"type": "array", "items": {"$ref": "#/components/schemas/Word"}},
 })
 RECORDING = _object({
-    "recording_sid": {"type": "string"},
+    "recording_sid": {"type": "string", "pattern": "^RE[0-9a-f]{32}$"},
     "source": {"enum": ["voice_message", "conversation"]},
     "state": {"enum": ["at_twilio", "stored", "needs_model", "transcribed", "failed"]},
     "failure": _NULLABLE_STRING,
@@ -41,7 +41,7 @@ RECORDING = _object({
     "transcripts": {"type": "array", "items": {"$ref": "#/components/schemas/Transcript"}},
 })
 CALL = _object({
-    "call_sid": {"type": "string"},
+    "call_sid": {"type": "string", "pattern": "^CA[0-9a-f]{32}$"},
     "status": {"enum": ["queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"]},
     "language": _NULLABLE_STRING,
     "flow_id": {"type": "string"},
@@ -86,7 +86,8 @@ DOCUMENT = {
         "/api/calls/{call_sid}": {"get": {
             "summary": "A call with its recordings and transcripts (supervisors)",
             "operationId": "getCall",
-            "parameters": [{"name": "call_sid", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [{"name": "call_sid", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^CA[0-9a-f]{32}$"}, "description": "Twilio's CallSid"}],
             "responses": {"200": _json("Call", "The call"), "401": _json("Error", "No valid token"),
                           "403": _json("Error", "Not a supervisor"), "404": _json("Error", "No such call")},
         }},

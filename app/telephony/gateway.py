@@ -153,7 +153,7 @@ class TwilioGateway:
             return request()
         except TwilioRestException as error:
             raise GatewayError(f"Twilio refused: {error.msg} (HTTP {error.status}, code {error.code})",
-                               error.status) from None
+                               error.status, _code(error.code)) from None
         except TwilioException as error:  # a list page Twilio refused: twilio-python raises only this
             raise _page_error(error) from None
         except requests.RequestException as error:
@@ -168,4 +168,10 @@ def _page_error(error: TwilioException) -> GatewayError:
         body = json.loads(response.text)
     except (AttributeError, TypeError, ValueError):
         return GatewayError(f"Twilio refused: {error.args[0] if error.args else error} (HTTP {status})", status)
-    return GatewayError(f"Twilio refused: {body.get('message')} (HTTP {status}, code {body.get('code')})", status)
+    return GatewayError(f"Twilio refused: {body.get('message')} (HTTP {status}, code {body.get('code')})", status,
+                        _code(body.get("code")))
+
+
+def _code(value) -> int | None:
+    """Twilio's error code (an integer in its error body), if it gave one."""
+    return value if isinstance(value, int) else None

@@ -6,7 +6,7 @@ language (Russian only: Twilio has no Kazakh voice, which is why flow checks dem
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -32,8 +32,32 @@ def add_prompt(target: VoiceResponse | Gather, flow: Flow, speak: ivr.Speak) -> 
     target.say(flow.prompts[speak.prompt][speak.language], voice=voice, language=language)
 
 
-def render(flow: Flow, actions: Iterable[ivr.Action], seq: int) -> str:
-    """TwiML for a step; every callback URL carries ``seq`` so repeats are recognised."""
+_SEQ = "__seq__"  # stands for the step number in a kept reply (urlencode leaves it as it is)
+
+
+def _kept(key: tuple, build: Callable[[], str]) -> str:
+    """A reply built once and kept for the life of the app.
+
+    Replies depend only on their key (the flow, the prompts said), the prompt audio and the settings, all
+    fixed while the app runs; keys are few (one per distinct step of a flow, wait-loop round, ...).
+    """
+    kept = current_app.extensions.setdefault("qorgau.twiml", {})
+    reply = kept.get(key)
+    if reply is None:
+        reply = kept[key] = build()
+    return reply
+
+
+def render(flow: Flow, actions: tuple[ivr.Action, ...], seq: int) -> str:
+    """TwiML for a step; every callback URL carries ``seq`` so repeats are recognised.
+
+    Kept per flow and actions with a stand-in for ``seq``, put in on the way out.
+    """
+    template = _kept(("step", flow.id, actions), lambda: _build(flow, actions, _SEQ))
+    return template.replace(f"s={_SEQ}", f"s={seq}")
+
+
+def _build(flow: Flow, actions: Iterable[ivr.Action], seq: int | str) -> str:
     response = VoiceResponse()
     step_url = absolute("/voice/step", s=seq)
     for action in actions:
@@ -81,6 +105,10 @@ def render(flow: Flow, actions: Iterable[ivr.Action], seq: int) -> str:
 
 def render_wait(flow: Flow, announcements: tuple[ivr.Speak, ...], options: ivr.Speak | None) -> str:
     """One round of the queue's wait loop (Twilio requests it again when it ends)."""
+    return _kept(("wait", flow.id, announcements, options), lambda: _build_wait(flow, announcements, options))
+
+
+def _build_wait(flow: Flow, announcements: tuple[ivr.Speak, ...], options: ivr.Speak | None) -> str:
     response = VoiceResponse()
     for speak in announcements:
         add_prompt(response, flow, speak)
@@ -97,10 +125,14 @@ def render_wait(flow: Flow, announcements: tuple[ivr.Speak, ...], options: ivr.S
 
 
 def empty() -> str:
-    return str(VoiceResponse())
+    return _kept(("empty",), lambda: str(VoiceResponse()))
 
 
 def hangup() -> str:
+    return _kept(("hangup",), _build_hangup)
+
+
+def _build_hangup() -> str:
     response = VoiceResponse()
     response.hangup()
     return str(response)

@@ -1,6 +1,6 @@
 """Twilio's webhooks.
 
-Each one: signature checked, form turned into an event, service called, TwiML answered.
+Each one: signature checked, then its fields (``forms.webhook``), service called, TwiML answered.
 Repeats are idempotent (see ``app.ivr.services``).
 """
 
@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 
+from app.callbacks import services as callbacks
 from app.calls import services as calls
 from app.core import ivr
 from app.ivr import services as ivr_service
 from app.listen import services as listening
-from app.queue import services as line
+from app.queue import services as queue
 from app.queue.models import EntryState
 from app.recordings import services as recordings
+from app.voice import services as voice_service
 
 from . import twiml
-from .signature import twilio_signed
+from .forms import Webhook, webhook
 
 voice = Blueprint("voice", __name__, url_prefix="/voice")
 audio = Blueprint("audio", __name__, url_prefix="/audio")
@@ -29,72 +31,64 @@ def _xml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
-def _render(call, result: ivr.Step) -> str:
-    return twiml.render(ivr_service.flow_for(call), result.actions, call.seq)
+def _render(flow, result: ivr.Step, seq: int) -> str:
+    return twiml.render(flow, result.actions, seq)
 
 
-def _event_from_form() -> ivr.Event:
-    form = request.form
-    if form.get("RecordingSid"):
-        return ivr.Recorded(form["RecordingSid"])
-    if request.args.get("silence"):
+def _event(hook: Webhook) -> ivr.Event:
+    if hook.recording_sid:
+        return ivr.Recorded(hook.recording_sid)
+    if hook.silence:
         return ivr.NoInput()
-    return ivr.Keys(form.get("Digits", ""))
+    return ivr.Keys(hook.digits or "")
 
 
 @voice.post("/incoming")
-@twilio_signed
-def incoming():
+@webhook("CallSid")
+def incoming(hook: Webhook):
     """'A call comes in': start the flow (or replay the answer to a repeated delivery)."""
-    form = request.form
-    call_sid = form.get("CallSid") or abort(400, "CallSid missing")
-    return _xml(ivr_service.begin_call(call_sid, form.get("From"), form.get("CallStatus"), _render))
+    return _xml(ivr_service.begin_call(hook.call_sid, hook.caller, hook.call_status, _render))
 
 
 @voice.post("/step")
-@twilio_signed
-def step():
+@webhook("CallSid", "s")
+def step(hook: Webhook):
     """The caller answered a <Gather> or finished a <Record>."""
-    seq = request.args.get("s", type=int)
-    call_sid = request.form.get("CallSid")
-    if seq is None or not call_sid:
-        abort(400, "s and CallSid are required")
-    body = ivr_service.advance_call(call_sid, seq, _event_from_form(), request.form.get("CallStatus"), _render)
+    body = ivr_service.advance_call(hook.call_sid, hook.seq, _event(hook), hook.call_status, _render)
     if body is None:  # we never saw this call start: begin it rather than hang up on the caller
-        body = ivr_service.begin_call(call_sid, request.form.get("From"), request.form.get("CallStatus"), _render)
+        body = ivr_service.begin_call(hook.call_sid, hook.caller, hook.call_status, _render)
     return _xml(body)
 
 
 @voice.post("/wait")
-@twilio_signed
-def wait():
+@webhook("CallSid")
+def wait(hook: Webhook):
     """The queue's wait loop: place in line, expected wait and the waiting prompt, then hold music."""
-    call = calls.find_call(request.form.get("CallSid", ""))
+    call = calls.find_call(hook.call_sid)
     flow = ivr_service.flow_for(call)
-    plan = line.wait_plan(call, flow, request.form.get("QueueSid"))
+    plan = voice_service.wait_plan(call, flow, hook.queue_sid)
     return _xml(twiml.render_wait(flow, plan.announcements, plan.options))
 
 
 @voice.post("/wait-choice")
-@twilio_signed
-def wait_choice():
+@webhook("CallSid")
+def wait_choice(hook: Webhook):
     """A key pressed in the wait loop: 1 call me back (then hang up), 2 leave a voice message, else wait."""
-    form = request.form
-    choice, entry = line.choose(form.get("CallSid", ""), form.get("Digits", ""), form.get("From"))
+    choice, entry = voice_service.choose(hook.call_sid, hook.digits or "", hook.caller)
     language = entry.language if entry is not None else None
-    flow = ivr_service.flow_for(entry.call if entry is not None else None)
+    flow = ivr_service.flow_for(voice_service.call_of(entry))
     said = ivr.Speak(choice.value, language) if language and choice.value in flow.prompts else None
-    leave = choice in (line.Choice.CALLBACK_CONFIRMED, line.Choice.VOICE_MESSAGE)
+    leave = choice in (voice_service.Choice.CALLBACK_CONFIRMED, voice_service.Choice.VOICE_MESSAGE)
     return _xml(twiml.render_choice(flow, said, leave))
 
 
 @voice.post("/queue-exit")
-@twilio_signed
-def queue_exit():
+@webhook("CallSid")
+def queue_exit(hook: Webhook):
     """<Enqueue action>: the caller left the queue (bridged, hung up, or an error)."""
-    call_sid, result = request.form.get("CallSid", ""), request.form.get("QueueResult")
+    call_sid, result = hook.call_sid, hook.queue_result
     calls.record_queue_exit(call_sid, result)
-    entry = line.left_queue(call_sid, result)
+    entry = voice_service.left_queue(call_sid, result)
     if result == "leave" and entry is not None and entry.state is EntryState.LEFT:
         return _xml(ivr_service.leave_voice_message(call_sid, _render))
     if result == "leave" and entry is not None and entry.state is EntryState.CALLBACK:
@@ -103,81 +97,77 @@ def queue_exit():
 
 
 @voice.post("/status")
-@twilio_signed
-def status():
+@webhook("CallSid")
+def status(hook: Webhook):
     """'Call status changes': move the call along its lifecycle."""
-    form = request.form
-    calls.record_status(form.get("CallSid", ""), form.get("CallStatus"), form.get("CallDuration"))
-    if form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
-        line.call_ended(form.get("CallSid", ""))
+    calls.record_status(hook.call_sid, hook.call_status, hook.call_duration)
+    if hook.call_status in ("completed", "busy", "failed", "no-answer", "canceled"):
+        voice_service.call_ended(hook.call_sid)
     return _xml(twiml.empty())
 
 
 @voice.post("/bridge")
-@twilio_signed
-def bridge():
+@webhook("entry")
+def bridge(hook: Webhook):
     """The picked caller, taken out of the queue over REST, joins the case's conference."""
-    entry = line.entry(request.args.get("entry", type=int)) or abort(404)
-    line.callback_answered(entry)  # a called-back caller just answered: their number is no longer kept
-    flow = ivr_service.flow_for(entry.call)
+    entry = queue.entry(hook.entry) or abort(404)
+    callbacks.answered(entry.id)  # a called-back caller just answered: their number is no longer kept
+    flow = ivr_service.flow_for(voice_service.call_of(entry))
     connecting = ivr.Speak("connecting", entry.language) if entry.language and "connecting" in flow.prompts else None
-    return _xml(twiml.render_conference(flow, entry.conference_name, connecting, entry.id))
+    return _xml(twiml.render_conference(flow, voice_service.conference_name(entry.id), connecting, entry.id))
 
 
 @voice.post("/requeue")
-@twilio_signed
-def requeue():
+@webhook("entry")
+def requeue(hook: Webhook):
     """The operator did not answer: the caller goes back into the queue (their place is kept)."""
-    entry = line.entry(request.args.get("entry", type=int)) or abort(404)
-    return _xml(twiml.render_enqueue(ivr_service.flow_for(entry.call).queue))
+    entry = queue.entry(hook.entry) or abort(404)
+    return _xml(twiml.render_enqueue(ivr_service.flow_for(voice_service.call_of(entry)).queue))
 
 
 @voice.post("/bridge-end")
-@twilio_signed
-def bridge_end():
+@webhook()
+def bridge_end(hook: Webhook):
     """<Dial> ended: the conversation is over for the caller."""
     return _xml(twiml.hangup())
 
 
 @voice.post("/callback")
-@twilio_signed
-def callback():
+@webhook("entry")
+def callback(hook: Webhook):
     """Progress of a call-back's call to the caller."""
-    line.callback_progress(request.args.get("entry", type=int), request.form.get("CallStatus", ""))
+    voice_service.callback_progress(hook.entry, hook.call_status or "")
     return _xml(twiml.empty())
 
 
 @voice.post("/operator")
-@twilio_signed
-def operator():
+@webhook("entry")
+def operator(hook: Webhook):
     """Progress of the operator's leg (statusCallback of the conference participant)."""
-    line.operator_leg(request.args.get("entry", type=int), request.form.get("CallStatus", ""),
-                      request.args.get("attempt"))
+    voice_service.operator_leg(hook.entry, hook.call_status or "", hook.attempt)
     return _xml(twiml.empty())
 
 
 @voice.post("/listen/status")
-@twilio_signed
-def listen_status():
+@webhook("entry", "supervisor", "CallSid")
+def listen_status(hook: Webhook):
     """Progress of a supervisor's leg when they listen in or coach (statusCallback of their participant)."""
-    listening.leg_progress(request.args.get("entry", type=int), request.args.get("supervisor", type=int),
-                           request.form.get("CallSid", ""), request.form.get("CallStatus", ""))
+    listening.leg_progress(hook.entry, hook.supervisor, hook.call_sid, hook.call_status or "")
     return _xml(twiml.empty())
 
 
 @voice.post("/recording")
-@twilio_signed
-def recording():
+@webhook("CallSid", "RecordingSid")
+def recording(hook: Webhook):
     """recordingStatusCallback: a voice message or conversation recording is ready at Twilio."""
-    form = request.form
     recordings.register(
-        call_sid=form.get("CallSid", ""),
-        recording_sid=form.get("RecordingSid") or abort(400, "RecordingSid missing"),
-        media_url=form.get("RecordingUrl", ""),
-        status=form.get("RecordingStatus", ""),
-        duration=form.get("RecordingDuration"),
-        channels=form.get("RecordingChannels"),
-        source=form.get("RecordingSource"),
+        call_sid=hook.call_sid,
+        recording_sid=hook.recording_sid,
+        media_url=hook.recording_url or "",
+        status=hook.recording_status or "",
+        duration=hook.recording_duration,
+        channels=hook.recording_channels,
+        source=hook.recording_source,
     )
     return _xml(twiml.empty())
 

@@ -26,8 +26,19 @@ def category_label(code: str | None) -> str:
     return code if text == key else text
 
 
+def outcome_label(outcome) -> str:
+    """A case outcome's label in the reader's language."""
+    return taxonomy().term(outcome, current_language()) if outcome is not None else ""
+
+
 def language_label(code: str | None) -> str:
     return translate(f"console_language_{code}") if code in ("kk", "ru") else translate("console_language_unknown")
+
+
+def line_error(key: str, code: int | None = None) -> str:
+    """Why connecting a contact failed, in the reader's language, with the provider's error code if any."""
+    text = translate(key)
+    return translate("line_error_with_code", error=text, code=code) if code is not None else text
 
 
 def clock(moment: datetime | None) -> str:

@@ -30,6 +30,7 @@ Render = Callable[[], dict[str, str]]  # a live page's fragments of HTML by elem
 POLL_SECONDS = 1.0  # how often a stream looks at the database
 STREAM_SECONDS = 300.0  # then the stream ends and the browser reconnects (no request lives for ever)
 KEEPALIVE_SECONDS = 5.0  # a comment this often: proxies keep a quiet stream open, and a gone browser frees its thread
+RECHECK_SECONDS = 30.0  # a stream woken by changes reads the database this often anyway, woken or not
 RETRY_MS = 2000  # how soon the browser reconnects after the stream ends
 
 
@@ -72,6 +73,19 @@ def events(render: Render, allowed: Callable[[], bool]) -> Iterator[str]:
         time.sleep(POLL_SECONDS)
 
 
+def keepalives(changed: Callable[[float], bool], longest: float) -> Iterator[str]:
+    """Keep-alive comments while nothing changes: until ``changed(timeout)`` is True, or ``longest`` seconds.
+
+    For streams woken by changes (``app.chat.live``): a quiet one writes a comment every ``KEEPALIVE_SECONDS``
+    but does not read the database each time; it reads again when woken, or after ``longest`` at most.
+    """
+    end = time.monotonic() + longest
+    while (left := end - time.monotonic()) > 0:
+        if changed(min(KEEPALIVE_SECONDS, left)):
+            return
+        yield ": keepalive\n\n"
+
+
 def stream_of(*roles: Role) -> Callable[[Callable[[], Render]], Callable[[], Response]]:
     """Make a view that returns a live page's render function into the page's event stream, for ``roles``.
 
@@ -87,7 +101,7 @@ def stream_of(*roles: Role) -> Callable[[Callable[[], Render]], Callable[[], Res
             if current_user.role not in roles:
                 abort(403)
             allowed = functools.partial(people.session_allows, current_user.get_id(), roles)
-            headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold events back
+            headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # no proxy may hold events back
             return Response(stream_with_context(events(view(), allowed)), mimetype="text/event-stream",
                             headers=headers)
 

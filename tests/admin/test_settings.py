@@ -24,7 +24,7 @@ def test_every_setting_is_listed(rows):
 
 def test_secrets_are_never_shown_only_whether_they_are_set(app, rows):
     listed, text = rows
-    for key in ("SECRET_KEY", "CALLER_HASH_KEY", "CALLBACK_KEY", "TWILIO_AUTH_TOKEN"):
+    for key in ("SECRET_KEY", "CALLER_HASH_KEY", "CALLBACK_KEY", "CHAT_HASH_KEY", "TWILIO_AUTH_TOKEN"):
         assert app.config[key] not in text
         assert listed[key][1] == "secret"
     assert AUTH_TOKEN not in text

@@ -113,16 +113,16 @@ def test_deactivating_ends_the_users_sessions_and_tokens_and_reactivating_lets_t
 
 
 def test_a_deactivated_operator_no_longer_counts_as_available(admin, app, people):
-    from app.queue import services as queue
-    from app.queue.models import Availability
+    from app.operators import services as operators
+    from app.operators.models import Availability
 
     with app.app_context():
-        queue.set_availability(people["aigerim"], Availability.AVAILABLE)
-        assert queue.operators_available() == 1
+        operators.set_availability(people["aigerim"], Availability.AVAILABLE)
+        assert operators.count_available() == 1
     path = f"/admin/users/{people['aigerim']}"
     post(admin, f"{path}/active", {"active": "0"}, path)
     with app.app_context():
-        assert queue.operators_available() == 0
+        assert operators.count_available() == 0
 
 
 def test_an_admin_cannot_deactivate_themselves(admin, app, people):
@@ -229,7 +229,7 @@ def test_only_admins_manage_people(signed_in, people, name):
 def test_the_admins_menu_has_users_and_settings_and_they_land_on_users(admin):
     assert admin.get("/").headers["Location"] == "/admin/users"
     doc = page(admin.get("/admin/users"))
-    assert doc.xpath("//nav[@class='menu']/a/text()") == ["Users", "Settings", "Audit log"]
+    assert doc.xpath("//nav[@class='menu']/a/text()") == ["Users", "Settings", "Places", "Audit log"]
 
 
 def test_two_admins_deactivating_each_other_at_once_leave_one(app, people):

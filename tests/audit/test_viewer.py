@@ -84,7 +84,7 @@ def test_filters_by_a_time_range_in_the_helplines_time_zone(app, supervisor, log
 def test_a_date_that_is_not_one_is_said_so(supervisor, log):
     response = supervisor.get("/supervisor/audit/", query_string={"since": "yesterday"})
     assert response.status_code == 400
-    assert "These filters are not a date and time: since." in response.get_data(as_text=True)
+    assert "“From”: write a date (YYYY-MM-DD) or a date and time" in response.get_data(as_text=True)
     assert supervisor.get("/supervisor/audit/export.csv", query_string={"until": "2026-13-45"}).status_code == 400
 
 

@@ -12,8 +12,10 @@ from app.auth.models import Role
 from app.config import ConfigError
 from app.core.vocab import Priority
 from app.db import db
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability, EntryState
+from app.queue.models import EntryState
 from app.web import display, sse
 from tests.auth.helpers import audit_events, create_user, log_in, set_active
 from tests.console.helpers import page
@@ -123,9 +125,9 @@ def test_the_longest_wait_changes_colour_and_word_at_the_thresholds(supervisor, 
 
 def test_operators_by_state_with_the_time_in_it(app, supervisor, people):
     with app.app_context():
-        queue.set_availability(people["aigerim"], Availability.AVAILABLE)
-        queue.set_availability(people["daniyar"], Availability.BUSY)
-        since = display.epoch_ms(queue.operator_status(people["daniyar"]).since)
+        operators.set_availability(people["aigerim"], Availability.AVAILABLE)
+        operators.set_availability(people["daniyar"], Availability.BUSY)
+        since = display.epoch_ms(operators.status(people["daniyar"]).since)
     create_user(app, "marat", "operator")  # never set a state: away
     create_user(app, "gone", "operator")
     set_active(app, "gone", False)  # deactivated operators are not on the board
@@ -210,7 +212,7 @@ def test_the_board_speaks_kazakh_russian_and_english(supervisor, caller, lang, t
 def test_the_stream_sends_a_caller_entering_the_line(app, supervisor, caller):
     with supervisor.get(f"{BOARD}/stream", buffered=False) as response:
         assert response.status_code == 200 and response.mimetype == "text/event-stream"
-        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.headers["Cache-Control"] == "no-store"
         events = Events(response)
         first = html.fromstring(events.until("line"))
         assert first.xpath('//*[@data-figure="waiting"]//*[@data-count]/@data-count') == ["0"]
@@ -231,11 +233,11 @@ def test_the_stream_sends_operators_and_todays_figures_when_they_change(app, sup
 
         def change():
             with app.app_context():
-                queue.set_availability(people["aigerim"], Availability.AVAILABLE)
+                operators.set_availability(people["aigerim"], Availability.AVAILABLE)
 
         in_background(change)
-        operators = html.fromstring(events.until("operators", lambda data: "Nobody" not in data.split("busy")[0]))
-        assert operators.xpath('//*[@data-state="available"]//li/@data-operator') == ["aigerim"]
+        states = html.fromstring(events.until("operators", lambda data: "Nobody" not in data.split("busy")[0]))
+        assert states.xpath('//*[@data-state="available"]//li/@data-operator') == ["aigerim"]
 
         def hang_up():
             with app.app_context():
@@ -251,7 +253,7 @@ def test_nothing_is_sent_again_while_nothing_changes(app, supervisor, caller, mo
     caller(ago=2)
     with supervisor.get(f"{BOARD}/stream", buffered=False) as response:
         names = [name for name, _ in Events(response)]  # until the stream ends by itself
-    assert sorted(names) == ["line", "operators", "today"]
+    assert sorted(names) == ["channels", "line", "operators", "referrals", "today"]
 
 
 def test_the_role_is_checked_per_request_not_once(app, people, supervisor):

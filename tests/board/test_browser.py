@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from app.core.vocab import Priority
-from app.queue import services as queue
-from app.queue.models import Availability, EntryState
+from app.operators import services as operators
+from app.operators.models import Availability
+from app.queue.models import EntryState
 from app.simulator.engine import CallSimulator, HttpTransport, ScriptedCaller
 from tests.auth.helpers import PASSWORD, create_user
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
@@ -83,7 +84,7 @@ def a_busy_day(app) -> None:
     with app.app_context():
         for name, state in (("aigerim", Availability.AVAILABLE), ("asel", Availability.AVAILABLE),
                             ("daniyar", Availability.BUSY), ("marat", Availability.WRAP_UP)):
-            queue.set_availability(ids[name], state)
+            operators.set_availability(ids[name], state)
         for n, delay in enumerate((8, 12, 30, 5, 20, 15, 9, 11, 25, 6, 14, 7, 18, 3, 10, 45, 16, 4, 19, 13)):
             entered = 3600 - 150 * n  # the last hour: 20 conversations, 3 of them answered after 20 s
             add_entry(EntryState.DONE, entered, entered - delay, entered - delay - 240 - 7 * n,
@@ -125,16 +126,16 @@ def test_the_board_moves_live_as_a_caller_enters_and_hangs_up(app, site, browser
     page.wait_for_selector('[data-figure="waiting"] [data-count="1"]')
     assert number(page, '[data-priority="child"] td') == "1" and number(page, '[data-language="ru"] td') == "1"
     wait = '[data-figure="longest-wait"] time.ticker'
-    page.wait_for_function(f"document.querySelector('{wait}').textContent.match(/^0:0[1-9]$/)")
+    page.wait_for_function(f"() => document.querySelector('{wait}').textContent.match(/^0:0[1-9]$/)")
     first = page.inner_text(wait)
-    page.wait_for_function(f"document.querySelector('{wait}').textContent !== '{first}'")
+    page.wait_for_function(f"() => document.querySelector('{wait}').textContent !== '{first}'")
     assert page.evaluate("window.stillTheSamePage") is True
 
     # They hang up while waiting: the line is empty again, and the abandonment rate has risen.
     result = caller.hang_up()
     assert result.queue_result == "hangup"
     page.wait_for_selector('[data-figure="waiting"] [data-count="0"]')
-    page.wait_for_function("document.querySelector('[data-figure=\"abandoned\"] .value').textContent.trim() === '8.7%'")
+    page.wait_for_function("() => document.querySelector('[data-figure=\"abandoned\"] .value').textContent.trim() === '8.7%'")
     assert "2 of 23 who entered the queue" in page.inner_text('[data-figure="abandoned"]')
     assert page.inner_text('[data-figure="abandoned"] [data-band]').strip() == "▲ Warning"  # past 5 %, below 10 %
     assert number(page, '[data-figure="longest-wait"] .value') == "—"

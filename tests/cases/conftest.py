@@ -9,8 +9,10 @@ import pytest
 
 from app.auth.services import create_user
 from app.db import db, utcnow
-from app.queue import services as queue
-from app.queue.models import Availability, EntryState
+from app.operators import services as operators
+from app.operators.models import Availability
+from app.queue.models import EntryState
+from app.voice import services as voice
 
 CALLER = "+77019876543"  # a made-up Kazakh mobile number
 
@@ -40,14 +42,14 @@ def talked(db_session, call) -> Callable[..., int]:
 
     def place(operator_id: int, script: str = "2 1", from_number: str = CALLER) -> int:
         result = call(script, from_number=from_number)
-        entry = queue.entry_for_call(result.call_sid)
+        entry = voice.entry_for_call(result.call_sid)
         assert entry is not None, result.heard
         now = utcnow()
         # The simulated caller hangs up while waiting; replay the operator's side of a conversation.
         entry.state, entry.operator_id = EntryState.DONE, operator_id
         entry.picked_at, entry.answered_at, entry.ended_at = now - timedelta(minutes=5), now - timedelta(minutes=5), now
         db.session.commit()
-        queue.set_availability(operator_id, Availability.WRAP_UP, by="test")
+        operators.set_availability(operator_id, Availability.WRAP_UP, by="test")
         return entry.id
 
     return place

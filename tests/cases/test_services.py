@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,9 +14,11 @@ from app.cases.models import Case, CaseCall, CaseLink, ContactType, Outcome, Ref
 from app.cases.services import CaseError, CaseNotFound
 from app.core.vocab import RecordingSource, Speaker
 from app.db import db, utcnow
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability
 from app.recordings.models import Recording, RecordingState
+from app.referrals import services as referrals
 from app.transcription.models import Transcript
 
 from .conftest import CALLER
@@ -48,7 +50,7 @@ def actions(target_type: str | None = None) -> list[str]:
 
 def availability(user_id: int) -> Availability:
     db.session.expire_all()
-    return queue.operator_status(user_id).availability
+    return operators.status(user_id).availability
 
 
 def test_open_save_close_ends_the_wrap_up(db_session, operator, talked):
@@ -87,7 +89,7 @@ def test_open_save_close_ends_the_wrap_up(db_session, operator, talked):
 
 def test_closing_while_still_talking_leaves_availability_alone(db_session, operator, talked):
     case = services.open_case(talked(operator), operator)
-    queue.set_availability(operator, Availability.BUSY)
+    operators.set_availability(operator, Availability.BUSY)
     services.save_case(case.id, operator, {"contact_type": "silent", "outcome": "no_action_needed"})
     services.close_case(case.id, operator)
     assert availability(operator) is Availability.BUSY
@@ -118,10 +120,11 @@ def test_open_racing_another_request_returns_its_case(db_session, operator, talk
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
 
 
-def test_the_ivr_category_is_kept_when_it_is_a_taxonomy_category(db_session, operator, talked):
-    child = services.open_case(talked(operator, "2 1"), operator)  # "child": a priority, not a category
+def test_the_case_starts_with_the_category_the_ivr_s_answer_stands_for(db_session, operator, talked):
+    child = services.open_case(talked(operator, "2 1"), operator)  # the flow's "child": children's rights
     violence = services.open_case(talked(operator, "2 2 2", from_number="+77010000001"), operator)
-    assert (child.category, violence.category) == (None, "violence")
+    silent = services.open_case(talked(operator, "2 0", from_number="+77010000003"), operator)
+    assert (child.category, violence.category, silent.category) == ("child_rights", "violence", None)
 
 
 def test_earlier_cases_of_the_same_caller_are_linked(db_session, operator, make_user, talked):
@@ -165,7 +168,7 @@ def test_earlier_cases_of_the_same_caller_are_linked(db_session, operator, make_
      {"category": "case_error_unknown_category", "outcome": "case_error_invalid_choice"}),
 ])
 def test_bad_values_are_refused_with_message_keys_and_nothing_changes(db_session, operator, talked, data, errors):
-    case = services.open_case(talked(operator), operator)
+    case = services.open_case(talked(operator, "2 0"), operator)  # a silent caller: no category from the IVR
     services.save_case(case.id, operator, {"notes": "before"})
     with pytest.raises(CaseError) as refused:
         services.save_case(case.id, operator, data)
@@ -205,7 +208,7 @@ def test_a_new_category_drops_a_sub_category_it_does_not_hold(db_session, operat
       "services": ["inter_agency_referral"]}, {"referrals": "case_error_referral_required"}),
 ])
 def test_close_needs_what_the_contact_was_and_how_it_ended(db_session, operator, talked, data, errors):
-    case = services.open_case(talked(operator), operator)
+    case = services.open_case(talked(operator, "2 0"), operator)  # no category from the IVR
     services.save_case(case.id, operator, data)
     with pytest.raises(CaseError) as refused:
         services.close_case(case.id, operator)
@@ -258,28 +261,11 @@ def test_a_referral_with_feedback_cannot_be_withdrawn(db_session, operator, talk
     case = services.open_case(talked(operator), operator)
     services.save_case(case.id, operator, FILLED)
     police = case.referrals[0]
-    services.record_feedback(police.id, operator, "Проведена беседа с семьёй.")
+    referrals.record_feedback(police.id, operator, outcome="acted", feedback="Проведена беседа с семьёй.",
+                              received_at=utcnow())
     with pytest.raises(CaseError) as refused:
         services.save_case(case.id, operator, {"referrals": []})
     assert refused.value.errors == {"referrals": "case_error_referral_has_feedback"}
-
-
-def test_referrals_due_lists_those_awaiting_feedback(db_session, operator, talked):
-    case = services.open_case(talked(operator), operator)
-    services.save_case(case.id, operator, {"referrals": [
-        {"agency": "police", "note": "", "due_date": TODAY},
-        {"agency": "health", "note": "", "due_date": TODAY + timedelta(days=2)},
-        {"agency": "education", "note": "", "due_date": TODAY + timedelta(days=30)},
-    ]})
-    police, health, _education = case.referrals
-    assert services.referrals_due(TODAY) == [police]
-    assert services.referrals_due(TODAY + timedelta(days=2)) == [police, health]
-    services.record_feedback(police.id, operator, "Участковый выезжал.")
-    services.record_feedback(police.id, operator, "повтор")  # the first report stands
-    assert services.referrals_due(TODAY + timedelta(days=2)) == [health]
-    assert police.feedback == "Участковый выезжал." and police.feedback_received_at is not None
-    assert services.referrals_due(date(2000, 1, 1)) == []
-    assert actions("referral").count("case.referral_feedback") == 1
 
 
 def test_a_case_belongs_to_its_operator_and_to_supervisors(db_session, operator, make_user, talked):

@@ -14,6 +14,7 @@ from app.cases import taxonomy as taxonomy_module
 from app.cases.taxonomy import LANGUAGES, VOCABULARIES, TaxonomyError, parse, taxonomy
 from app.core import cases as core_cases
 from app.core.cases import Agency, ContactType, Outcome
+from app.core.flow import Node, NodeType, parse_flow
 
 SOURCE = taxonomy_module.DEFAULT_PATH.read_text(encoding="utf-8")
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -107,11 +108,33 @@ def _broken(edit) -> str:
     (lambda raw: raw["vocabularies"]["risk_level"]["high"].pop("ru"), "risk_level 'high' has no ru label"),
     (lambda raw: raw["vocabularies"].pop("service"), "vocabulary 'service' is missing"),
     (lambda raw: raw.update(categories=[]), "needs a non-empty 'categories' list"),
+    (lambda raw: raw["from_flows"].update(child="school_bullying"),
+     "from_flows: 'child' maps to 'school_bullying', which is not a category"),
+    (lambda raw: raw["from_flows"].update(child="kids"), "from_flows: 'child' maps to 'kids', which is not a category"),
+    (lambda raw: raw.update(from_flows=["child"]), "from_flows must map flow category codes"),
 ])
 def test_a_broken_file_is_refused_naming_the_code(edit, message):
     with pytest.raises(TaxonomyError, match=re.escape(message)) as refused:
         parse(_broken(edit), source="taxonomy.yaml")
     assert str(refused.value).startswith("taxonomy.yaml: ")
+
+
+def _flow_categories() -> set[str]:
+    """Every category a flow of ivr_flows/ gives a contact (queue nodes; "general" when a node names none)."""
+    found = set()
+    for path in sorted((Path(__file__).parents[2] / "ivr_flows").glob("*.yaml")):
+        flow = parse_flow(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+        found |= {node.category for node in flow.nodes.values() if node.type is NodeType.QUEUE}
+    return found | {Node("x", NodeType.QUEUE).category}
+
+
+def test_every_flow_category_says_which_case_category_it_starts_the_form_with():
+    terms = taxonomy()
+    assert _flow_categories() <= set(terms.from_flows), "a flow category is missing from taxonomy.yaml's from_flows"
+    assert {code: terms.category_from_flow(code) for code in ("child", "violence", "family", "cannot_talk")} == {
+        "child": "child_rights", "violence": "violence", "family": "family", "cannot_talk": None}
+    assert terms.category_from_flow("mental_health") == "mental_health"  # a case category keeps its code
+    assert terms.category_from_flow("nonsense") is None and terms.category_from_flow(None) is None
 
 
 def test_a_key_given_twice_in_the_file_is_refused():

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from app.core.vocab import Priority
 from app.models import import_all
-from app.queue import services as queue
-from app.queue.models import Availability
+from app.operators import services as operators
+from app.operators.models import Availability
 from tests.queue.helpers import add_caller
 
 from .helpers import FakeGateway
@@ -47,7 +47,7 @@ def reachable(app, people) -> Callable[[str], None]:
 
     def ready(name: str = "aigerim", endpoint: str = "+77011234567") -> None:
         with app.app_context():
-            queue.set_endpoint(people[name], endpoint)
-            queue.set_availability(people[name], Availability.AVAILABLE)
+            operators.set_endpoint(people[name], endpoint)
+            operators.set_availability(people[name], Availability.AVAILABLE)
 
     return ready

@@ -14,6 +14,7 @@ from app.core.vocab import Priority, RecordingSource
 from app.db import db, utcnow
 from app.queue import services as queue
 from app.recordings.models import Recording, RecordingState
+from app.voice import services as voice
 from tests.queue.helpers import add_caller
 
 
@@ -31,7 +32,7 @@ def case_of(operator_id: int, *, recorded: bool = False, closed: bool = False, h
     """
     entry = queue.pick(operator_id, add_caller(Priority.STANDARD, "ru").id)
     case = cases.open_case(entry.id, operator_id)
-    call = entry.call
+    call = voice.call_of(entry)
     recording_id = None
     if recorded:
         recording = Recording(recording_sid="RE" + secrets.token_hex(16), call_id=call.id, call_sid=call.call_sid,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.queue import services as queue
-from app.queue.models import Availability
+from app.operators import services as operators
+from app.operators.models import Availability
 from tests.auth.helpers import audit_events
 
 from .helpers import messages, page, post
@@ -23,16 +23,18 @@ def test_a_new_operator_is_away(operator):
 
 @pytest.mark.parametrize("value", ["available", "busy", "wrap_up", "away"])
 def test_each_availability_can_be_chosen(app, operator, people, value):
+    post(operator, "/console/endpoint", {"endpoint": "+77011234567"})
     if value == "away":
         post(operator, "/console/availability", {"availability": "available"})
     response = post(operator, "/console/availability", {"availability": value})
     assert response.status_code == 302 and response.headers["Location"] == "/console/"
     assert pressed(operator) == [value]
     with app.app_context():
-        assert queue.operator_status(people["aigerim"]).availability is Availability(value)
+        assert operators.status(people["aigerim"]).availability is Availability(value)
 
 
 def test_a_change_of_availability_is_audited_with_its_time(app, operator, people):
+    post(operator, "/console/endpoint", {"endpoint": "+77011234567"})
     post(operator, "/console/availability", {"availability": "available"})
     post(operator, "/console/availability", {"availability": "available"})  # no change, no event
     post(operator, "/console/availability", {"availability": "away"})
@@ -41,7 +43,7 @@ def test_a_change_of_availability_is_audited_with_its_time(app, operator, people
         (str(people["aigerim"]), "away", "available"), (str(people["aigerim"]), "available", "away")]
     assert all(e.actor_label == f"user:{people['aigerim']}" for e in events)
     with app.app_context():
-        since = queue.operator_status(people["aigerim"]).since
+        since = operators.status(people["aigerim"]).since
     ticker = page(operator.get("/console/")).xpath('//*[@id="status"]//time[@data-since]')[0]
     assert int(ticker.get("data-since")) == int(since.timestamp() * 1000)
 
@@ -58,7 +60,7 @@ def test_the_endpoint_is_saved_and_shown(app, operator, people, endpoint):
     assert page(response).xpath('//input[@name="endpoint"]/@value') == [endpoint]
     assert any(endpoint in message for message in messages(response))
     with app.app_context():
-        assert queue.operator_status(people["aigerim"]).endpoint == endpoint
+        assert operators.status(people["aigerim"]).endpoint == endpoint
 
 
 @pytest.mark.parametrize(("endpoint", "lang", "message"), [
@@ -75,7 +77,7 @@ def test_a_wrong_endpoint_is_explained_and_kept_in_the_field(app, operator, peop
     assert doc.xpath('//input[@name="endpoint"]/@aria-invalid') == ["true"]
     assert any(text.startswith(message) for text in messages(response))
     with app.app_context():
-        assert queue.operator_status(people["aigerim"]).endpoint is None
+        assert operators.status(people["aigerim"]).endpoint is None
 
 
 def test_without_an_endpoint_the_operator_is_told_to_add_one(operator):

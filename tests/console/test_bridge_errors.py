@@ -1,4 +1,8 @@
-"""Twilio unreachable while bridging: the operator sees the error, the caller stays at their place in line."""
+"""Twilio unreachable while bridging: the operator sees the error, the caller stays at their place in line.
+
+The case opened with the take (in the same transaction as the claim) follows the caller: whoever takes
+them next finds it, and the operator who could not be connected is free to take someone else.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import socket
 import pytest
 
 from app.cases import services as cases
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability, EntryState
+from app.queue.models import EntryState
 
 from .helpers import messages, page, post
 
@@ -40,8 +46,10 @@ def test_twilio_unreachable_shows_the_error_and_keeps_the_caller_in_line(app, op
     with app.app_context():
         again = queue.entry(entry)
         assert (again.state, again.operator_id, again.picked_at) == (EntryState.WAITING, None, None)
-        assert cases.case_for_entry(entry) is None  # no case for a call that never connected
-        assert queue.operator_status(people["aigerim"]).availability is Availability.AVAILABLE
+        case = cases.case_for_entry(entry)  # opened with the take, it waits with the caller
+        assert case.operator_id == people["aigerim"] and not case.is_closed
+        assert operators.load(people["aigerim"]).calls == 0  # the caller is not hers any more: she is free
+        assert operators.status(people["aigerim"]).availability is Availability.AVAILABLE
     # The operator may try again (and fail the same way): nothing is stuck.
     again = post(operator, "/console/pick", {"entry_id": str(entry)}, follow_redirects=True)
     assert any(m.startswith("The call could not be connected") for m in messages(again))

@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.cases import services as cases
 from app.core.vocab import Priority
@@ -22,12 +21,10 @@ from app.simulator.twilio_api import TwilioStandIn
 from app.web import sse
 from tests.auth.helpers import PASSWORD, create_user
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
+from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, Served
 from tests.queue.helpers import add_caller
 from tests.twilio_spec import twilio_spec
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RUSSIAN_CHILD = ["2", "1"]  # Russian, then "a child or teenager" in the menu; then waits on hold
 
@@ -35,22 +32,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make system-deps)"),
 ]
-
-
-class Served:
-    """A WSGI app on a free loopback port, in a thread; ``stop`` waits for its open requests to end."""
-
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.server.daemon_threads = False  # tracked, so that server_close waits for them (event streams too)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-        self.server.server_close()  # joins the request threads: no stream outlives the test's database
 
 
 @pytest.fixture
@@ -137,15 +118,15 @@ def test_an_operator_takes_a_live_caller_and_logs_the_case(app, site, standin, b
     page.wait_for_selector('#live[data-state="live"]')
     assert page.locator("#queue").inner_text().strip().endswith("Nobody is waiting.")
 
-    # Availability and endpoint.
-    page.click('button[name="availability"][value="available"]')
-    page.wait_for_selector('button[name="availability"][value="available"][aria-pressed="true"]')
+    # Endpoint, then availability (available needs somewhere to ring).
     page.fill("#endpoint", "+7 701")
     page.click(".endpoint-form button[type=submit]")
     assert page.locator("#endpoint-error").inner_text().startswith("Write a phone number with +")
     page.fill("#endpoint", "client:aigerim")
     page.click(".endpoint-form button[type=submit]")
     page.wait_for_selector('.flash:has-text("client:aigerim")')
+    page.click('button[name="availability"][value="available"]')
+    page.wait_for_selector('button[name="availability"][value="available"][aria-pressed="true"]')
     assert page.get_attribute("#status [data-availability]", "data-availability") == "available"
     page.wait_for_selector('#live[data-state="live"]')
 
@@ -158,7 +139,7 @@ def test_an_operator_takes_a_live_caller_and_logs_the_case(app, site, standin, b
     cells = [cell.inner_text().strip() for cell in row.query_selector_all("td")]
     assert cells[1:4] == ["Child", "Russian", "Child or teenager"] and cells[5] == "First contact"
     page.wait_for_function(
-        f"document.querySelector('tr[data-entry=\"{entry}\"] .ticker').textContent.match(/^0:0[1-9]$/)")
+        f"() => document.querySelector('tr[data-entry=\"{entry}\"] .ticker').textContent.match(/^0:0[1-9]$/)")
     page.screenshot(path=str(ARTIFACTS / "console-queue.png"), full_page=True)
 
     # Take the call: the stand-in bridges it, the operator lands on the case.

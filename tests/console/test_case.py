@@ -10,8 +10,10 @@ from app.cases import services as cases
 from app.core.cases import ContactType, Outcome, Service
 from app.core.vocab import Priority
 from app.db import utcnow
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability
+from app.voice import services as voice
 
 from .helpers import messages, page, post
 
@@ -30,8 +32,8 @@ def taken(app, operator, people, caller, reachable, gateway):
 def end_call(app, entry: int) -> None:
     """The operator answered, talked, and the conversation ended (Twilio's callbacks, replayed)."""
     with app.app_context():
-        queue.operator_leg(entry, "in-progress")
-        queue.operator_leg(entry, "completed")
+        voice.operator_leg(entry, "in-progress")
+        voice.operator_leg(entry, "completed")
 
 
 def case_form(client, path: str, **values) -> dict:
@@ -56,6 +58,8 @@ def test_the_case_page_shows_the_call_without_the_caller_number(app, operator, t
     facts = {dd.get("data-fact"): " ".join(dd.text_content().split()) for dd in doc.xpath("//dd[@data-fact]")}
     assert facts["language"] == "Russian" and facts["category"] == "Child or teenager"
     assert facts["priority"] == "Child" and facts["earlier-contacts"] == "First contact"
+    # The form starts with the case category the IVR's answer stands for (a child: children's rights).
+    assert doc.xpath('//select[@name="category"]/option[@selected]/@value') == ["child_rights"]
     minutes, seconds = map(int, facts["wait"].split(":"))
     assert 89 <= minutes * 60 + seconds <= 120
     body = response.get_data(as_text=True)
@@ -73,10 +77,12 @@ def test_a_repeat_caller_shows_earlier_contacts_and_cases(app, operator, people,
     reachable()
     entry = caller(caller_hash=HASH)
     queue_page = page(operator.get("/console/"))
-    assert queue_page.xpath(f'//tr[@data-entry="{entry}"]/td[6]/text()') == ["1"]
+    # The earlier contact in detail, in the queue and on the case: date, channel and the outcome of its case.
+    listed = " ".join(queue_page.xpath(f'string(//tr[@data-entry="{entry}"]/td[@class="earlier"])').split())
+    assert listed.endswith("· Phone · Advice given") and listed[:4].isdigit()
     path = post(operator, "/console/pick", {"entry_id": str(entry)}).headers["Location"]
     doc = page(operator.get(path))
-    assert doc.xpath('string(//dd[@data-fact="earlier-contacts"])') == "1"
+    assert " ".join(doc.xpath('string(//dd[@data-fact="earlier-contacts"])').split()) == listed
     item = " ".join(doc.xpath(f'//ul[@class="earlier-cases"]/li[@data-case="{earlier_id}"]')[0].text_content().split())
     assert "Family" in item and "Advice given" in item and "still open" in item
 
@@ -100,7 +106,8 @@ def test_saving_during_the_call_keeps_the_case_open(app, operator, taken):
 
 def test_closing_an_incomplete_case_shows_what_is_missing(app, operator, taken):
     entry, path = taken
-    response = operator.post(path, data=case_form(operator, path, contact_type="substantive", close="Save and close"))
+    response = operator.post(path, data=case_form(operator, path, contact_type="substantive", category="",
+                                                  close="Save and close"))
     assert response.status_code == 400
     doc = page(response)
     errors = {name: doc.xpath(f'string(//*[@name="{name}"]/following-sibling::p[@class="error"])')
@@ -152,7 +159,7 @@ def test_a_referral_is_recorded_and_closing_after_the_call_ends_wrap_up(app, ope
     entry, path = taken
     end_call(app, entry)
     with app.app_context():
-        assert queue.operator_status(people["aigerim"]).availability is Availability.WRAP_UP
+        assert operators.status(people["aigerim"]).availability is Availability.WRAP_UP
     due = (utcnow() + timedelta(days=7)).date().isoformat()
     data = case_form(operator, path, **{
         "contact_type": "substantive", "category": "violence", "sub_category": "physical_violence",
@@ -170,7 +177,7 @@ def test_a_referral_is_recorded_and_closing_after_the_call_ends_wrap_up(app, ope
         assert case.is_closed and case.outcome is Outcome.REFERRED
         assert [(r.agency.value, r.note, r.due_date.isoformat()) for r in case.referrals] == [
             ("police", "District juvenile inspector", due)]
-        assert queue.operator_status(people["aigerim"]).availability is Availability.AVAILABLE
+        assert operators.status(people["aigerim"]).availability is Availability.AVAILABLE
 
 
 def test_another_operator_cannot_open_the_case_but_a_supervisor_can(signed_in, taken):
@@ -190,11 +197,11 @@ def test_the_case_page_speaks_the_operators_language(operator, taken):
 def test_a_case_closed_during_the_call_leaves_no_wrap_up_when_the_call_ends(app, operator, people, taken):
     entry, path = taken
     with app.app_context():
-        queue.operator_leg(entry, "in-progress")
+        voice.operator_leg(entry, "in-progress")
     data = case_form(operator, path, contact_type="silent", services=["information"], risk_level="none",
                      outcome="resolved", close="Save and close")
     assert operator.post(path, data=data).status_code == 302
     with app.app_context():
         assert cases.get_case(case_id(path)).is_closed
-        queue.operator_leg(entry, "completed")
-        assert queue.operator_status(people["aigerim"]).availability is Availability.AVAILABLE
+        voice.operator_leg(entry, "completed")
+        assert operators.status(people["aigerim"]).availability is Availability.AVAILABLE

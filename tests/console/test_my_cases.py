@@ -75,7 +75,7 @@ def test_the_menu_leads_operators_to_their_cases(signed_in):
 def test_my_cases_is_for_operators_only(signed_in, name):
     client = signed_in(name)
     assert client.get("/console/cases").status_code == 403
-    assert not page(client.get("/console/")).xpath('//nav//a[@href="/console/cases"]')
+    assert not page(client.get("/", follow_redirects=True)).xpath('//nav//a[@href="/console/cases"]')
 
 
 def test_strangers_are_sent_to_sign_in(client):

@@ -8,8 +8,12 @@ from app.audit.models import AuditEvent
 from app.cases import services as cases
 from app.core.vocab import Priority
 from app.db import db
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability, EntryState
+from app.queue.models import EntryState
+from app.voice import services as voice
+from tests.queue.helpers import sid_of
 
 from .helpers import messages, page, post
 
@@ -27,12 +31,12 @@ def test_taking_a_call_bridges_it_and_opens_its_case(app, operator, people, call
         assert case.operator_id == people["aigerim"]
         picked = queue.entry(entry)
         assert (picked.state, picked.operator_id) == (EntryState.ASSIGNED, people["aigerim"])
-        assert queue.operator_status(people["aigerim"]).availability is Availability.BUSY
-        call_sid = picked.call.call_sid
+        assert operators.status(people["aigerim"]).availability is Availability.BUSY
+        call_sid = sid_of(picked)
     assert gateway.requests == [
         ("redirect_call", call_sid, f"{BASE}/voice/bridge?entry={entry}"),
         ("dial_into_conference", f"qorgau-{entry}", "+77011234567", "+77001110111",
-         f"{BASE}/voice/operator?entry={entry}&attempt={queue.attempt(picked)}", 20),
+         f"{BASE}/voice/operator?entry={entry}&attempt={voice.attempt(picked)}", 20),
     ]
 
 
@@ -54,7 +58,7 @@ def test_a_caller_taken_by_another_operator_is_explained(app, signed_in, caller,
     assert post(first, "/console/pick", {"entry_id": str(entry)}).status_code == 302
     response = post(second, "/console/pick", {"entry_id": str(entry)}, follow_redirects=True)
     assert response.request.path == "/console/"
-    assert "Another operator already took this caller." in messages(response)
+    assert "Another operator already took this contact, or they left the line." in messages(response)
     rows = page(response).xpath("//tr/@data-entry")
     assert rows == [str(other)]  # the taken caller has left the list
     assert len(gateway.requests) == 2  # only the first pick was bridged
@@ -112,7 +116,7 @@ def test_a_caller_requeued_after_no_answer_can_be_taken_by_another_operator(app,
     entry = caller()
     assert post(signed_in("aigerim"), "/console/pick", {"entry_id": str(entry)}).status_code == 302
     with app.app_context():
-        queue.operator_leg(entry, "no-answer")  # aigerim's phone rang out: the caller is back in line
+        voice.operator_leg(entry, "no-answer")  # aigerim's phone rang out: the caller is back in line
         assert queue.entry(entry).state is EntryState.WAITING
     response = post(signed_in("daniyar"), "/console/pick", {"entry_id": str(entry)})
     with app.app_context():

@@ -9,6 +9,7 @@ import pytest
 from lxml import html
 
 from app.core.vocab import Priority
+from app.operators import services as operators
 from app.web import sse
 
 HASH = "b" * 64
@@ -71,7 +72,7 @@ def test_the_stream_sends_a_newly_enqueued_caller(app, operator, caller):
     with operator.get("/console/stream", buffered=False) as response:
         assert response.status_code == 200
         assert response.mimetype == "text/event-stream"
-        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.headers["Cache-Control"] == "no-store"
         events = Events(response)
         first = events.until("queue")
         assert "data-entry" not in first and "Nobody is waiting." in first
@@ -87,8 +88,7 @@ def test_the_stream_sends_a_newly_enqueued_caller(app, operator, caller):
 
 
 def test_the_stream_sends_the_operators_own_state_when_it_changes(app, operator, people):
-    from app.queue import services as queue
-    from app.queue.models import Availability
+    from app.operators.models import Availability
 
     with operator.get("/console/stream", buffered=False) as response:
         events = Events(response)
@@ -96,7 +96,7 @@ def test_the_stream_sends_the_operators_own_state_when_it_changes(app, operator,
 
         def change():
             with app.app_context():
-                queue.set_availability(people["aigerim"], Availability.AVAILABLE)
+                operators.set_availability(people["aigerim"], Availability.AVAILABLE)
 
         in_background(change)
         status = events.until("status", lambda data: 'data-availability="available"' in data)
@@ -130,10 +130,14 @@ def test_a_quiet_stream_sends_keepalives(app, operator, monkeypatch):
     assert text.count(": keepalive\n\n") >= 2
 
 
-@pytest.mark.parametrize("change", ["deactivated", "new password"])
+@pytest.mark.parametrize("change", ["deactivated", "new password", "signed out in another tab", "idle"])
 def test_an_open_stream_ends_when_the_operators_access_does(app, operator, people, caller, change):
     from app.auth import services as people_services
+    from tests.auth.helpers import csrf_token
+    from tests.auth.test_sessions import age_sessions
 
+    tab = app.test_client()  # another tab of the same browser: the same cookie
+    tab.set_cookie("session", operator.get_cookie("session").value)
     with operator.get("/console/stream", buffered=False) as response:
         events = Events(response)
         events.until("queue")
@@ -142,8 +146,12 @@ def test_an_open_stream_ends_when_the_operators_access_does(app, operator, peopl
             with app.app_context():
                 if change == "deactivated":
                     people_services.set_active(people["aigerim"], False)
-                else:
+                elif change == "new password":
                     people_services.reset_password(people["aigerim"])
+            if change == "signed out in another tab":
+                assert tab.post("/logout", data={"csrf_token": csrf_token(tab, "/console/")}).status_code == 302
+            elif change == "idle":
+                age_sessions(app, people["aigerim"], app.config["SESSION_IDLE_MINUTES"] + 1)
 
         in_background(revoke)
         in_background(caller)  # a change the queue would show, were the stream still open
@@ -155,3 +163,27 @@ def test_an_open_stream_ends_when_the_operators_access_does(app, operator, peopl
 def test_events_split_multiline_fragments_into_data_lines():
     assert sse.event("queue", "<p>\n  one\n</p>") == "event: queue\ndata: <p>\ndata:   one\ndata: </p>\n\n"
     assert sse.event("queue", "") == "event: queue\ndata: \n\n"
+
+
+def test_consoles_share_one_reading_of_the_line_each_in_its_own_language(app, caller, monkeypatch):
+    from app.console import live
+    from app.i18n import translate
+
+    reads = []
+    read_line = live.queue_rows
+    monkeypatch.setattr(live, "queue_rows", lambda *args: reads.append(1) or read_line(*args))
+    line = live.SharedLine()
+    first = caller()
+
+    def shown(language: str, may_pick: bool, fresh_seconds: float = 60.0) -> tuple[str, str]:
+        with app.test_request_context("/console/stream", headers={"Accept-Language": language}):
+            return line.html(may_pick, fresh_seconds), translate("console_queue_count", count=1)
+
+    (kk, kk_count), (ru, ru_count) = shown("kk", may_pick=True), shown("ru", may_pick=False)
+    assert kk_count in kk and ru_count in ru and kk_count != ru_count
+    assert f'value="{first}"' in kk and "entry_id" not in ru  # a watcher's copy has no Take buttons
+    second = caller()
+    assert shown("ru", may_pick=False)[0] == ru  # read a moment ago: the same reading, not read again
+    assert len(reads) == 1
+    assert f'data-entry="{second}"' in shown("ru", may_pick=False, fresh_seconds=0)[0]
+    assert len(reads) == 2

@@ -184,3 +184,71 @@ def test_a_flow_with_a_queue_needs_the_wait_loop_prompts():
     data = flow_data()
     del data["prompts"]["queue_wait_5"]
     assert_reported(errors_of(data), "operator", "prompt 'queue_wait_5' has no entry")
+
+
+# --- the web (the child's page) ------------------------------------------------------------------
+
+WEB_PROMPTS = {"ask": {"kk": "Кімсіз?", "ru": "Кто вы?"}, "me": {"kk": "Мен", "ru": "Я"}}
+
+
+def web_flow(nodes: dict | None = None, **top) -> dict:
+    """A valid web flow: a question with one button (and one phone-only option) to the operator queue."""
+    data = flow_data({"menu": menu({"1": {"next": "operator", "label": "me"}, "2": "operator"}, web_prompt="ask"),
+                      **(nodes or {})}, **{"web": True, **top})
+    data["prompts"].update(WEB_PROMPTS)
+    return data
+
+
+def test_a_web_flow_is_valid_and_its_web_texts_need_no_audio():
+    assert errors_of(web_flow(), has_audio=lambda language, prompt: prompt not in WEB_PROMPTS,
+                     without_voice={"kk"}) == []
+
+
+@pytest.mark.parametrize(
+    ("nodes", "node", "fragment"),
+    [
+        pytest.param({"menu": menu({"1": {"next": "operator", "label": "me"}})}, "menu", "give it a web_prompt",
+                     id="menu-without-question"),
+        pytest.param({"menu": menu({"1": "operator"}, web_prompt="ask")}, "menu", "give at least one option a label",
+                     id="menu-without-buttons"),
+        pytest.param({"menu": menu({"1": {"next": "operator", "label": "nope"}}, web_prompt="ask")}, "menu",
+                     "prompt 'nope' has no entry", id="unknown-label"),
+        pytest.param({"menu": menu({"1": {"next": "operator", "label": "me"}}, web_prompt="nope")}, "menu",
+                     "prompt 'nope' has no entry", id="unknown-question"),
+        pytest.param({"menu": menu({"1": {"next": "rec", "label": "me"}}, web_prompt="ask"),
+                      "rec": {"type": "record", "prompt": "hello", "next": "operator"}}, "menu",
+                     "option 1 leads the web to 'rec', a record node", id="button-to-a-voice-message"),
+        pytest.param({"menu": menu({"1": {"next": "menu", "label": "me"}, "2": "operator"}, web_prompt="ask")},
+                     "menu", "loop without exit on the web", id="buttons-going-round"),
+        pytest.param({"menu": menu({"1": {"next": "operator", "label": 7}}, web_prompt="ask")}, "menu",
+                     "label must be a prompt id", id="label-not-a-prompt-id"),
+        pytest.param({"operator": {"type": "queue", "web_prompt": "ask"}}, "operator", "unknown keys ['web_prompt']",
+                     id="question-on-a-queue"),
+        pytest.param({"menu": menu({"1": "operator"}, on_no_input={"next": "operator", "label": "me"})}, "menu",
+                     "unknown keys ['label']", id="label-off-an-option"),
+    ],
+)
+def test_web_mistakes_name_file_and_node(nodes, node, fragment):
+    assert_reported(errors_of(web_flow(nodes)), node, fragment)
+
+
+def test_a_web_label_needs_its_text_in_every_language():
+    data = web_flow()
+    data["prompts"]["me"] = {"kk": "Мен"}
+    assert_reported(errors_of(data), "menu", "prompt 'me' has no ru text")
+
+
+def test_a_language_menu_on_the_web_must_offer_every_language():
+    data = web_flow({"langs": menu({"1": {"next": "menu", "language": "kk"}})}, start="langs")
+    assert_reported(errors_of(data), "langs", "offer ['ru'] too")
+
+
+def test_web_must_be_true_or_false():
+    assert any("'web' must be true or false" in str(e) for e in errors_of(web_flow(web="yes")))
+
+
+def test_the_shipped_flow_is_for_the_web_and_its_web_texts_are_not_prompt_audio():
+    flow, _ = load_shipped(ROOT / "audio")
+    assert flow.web
+    assert "web_main_menu" in flow.web_only_prompts() and "information" not in flow.web_only_prompts()
+    assert not list((ROOT / "audio" / "prompts").rglob("web_*"))

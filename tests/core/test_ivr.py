@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import replace
 
@@ -169,6 +170,7 @@ def test_wrong_keys_reprompt_at_most_retries_times_then_reach_an_operator(flow, 
 def test_state_survives_a_round_trip_through_json(flow):
     state = walk(flow, "2 9 2", ivr.start(flow).state)[-1].state
     assert state.path == ("choose_language", "safety_notice", "main_menu", "violence_menu")
+    assert list(state.to_dict()) == [field.name for field in dataclasses.fields(IvrState)]  # none forgotten
     restored = IvrState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert restored == state
     assert ivr.step(flow, restored, Keys("1")) == ivr.step(flow, state, Keys("1"))

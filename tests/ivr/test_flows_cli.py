@@ -13,7 +13,7 @@ def test_validate_accepts_the_shipped_flow_through_the_app(runner):
 
 
 def test_validate_rejects_a_broken_copy_naming_file_and_node(workspace):
-    workspace.edit_flow('"3": family', '"3": famly')
+    workspace.edit_flow('"3": {next: family', '"3": {next: famly')
     result = workspace.invoke(flows_cli, "validate")
     assert result.exit_code == 1
     assert "error: ivr_flows/helpline-111.yaml: node 'main_menu': goes to unknown node 'famly'" in result.stderr

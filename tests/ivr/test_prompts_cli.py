@@ -22,8 +22,9 @@ CONNECTING_KK = "Сізді маманмен байланыстырамыз."
 
 
 def flow_prompts() -> set[str]:
-    """The shipped flow's prompt ids (each has kk audio and a ru text)."""
-    return set(yaml.safe_load((ROOT / "ivr_flows" / "helpline-111.yaml").read_text())["prompts"])
+    """The shipped flow's spoken prompt ids (each has kk audio and a ru text); the web's own texts are not spoken."""
+    return {prompt for prompt in yaml.safe_load((ROOT / "ivr_flows" / "helpline-111.yaml").read_text())["prompts"]
+            if not prompt.startswith("web_")}
 
 
 def status_of(workspace) -> dict[tuple[str, str], str]:

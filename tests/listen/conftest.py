@@ -19,13 +19,16 @@ from flask.testing import FlaskClient
 from app.core.vocab import Priority
 from app.db import db
 from app.models import import_all
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability, EntryState
+from app.queue.models import EntryState
 from app.simulator.engine import HttpTransport
+from app.voice import services as voice
 from tests.auth.helpers import csrf_token
 from tests.conftest import ACCOUNT_SID, PUBLIC_BASE_URL
 from tests.console.test_browser import Served, standin  # noqa: F401 (fixtures)
-from tests.queue.helpers import add_caller
+from tests.queue.helpers import add_caller, sid_of
 from tests.twilio_spec import twilio_spec
 
 import_all()
@@ -82,11 +85,11 @@ def entry_state(app, entry_id: int) -> EntryState:
 def conversation(app, site, standin, people) -> Conversation:  # noqa: F811 (standin)
     """aigerim talks to a caller: picked, bridged over REST, answered, the caller in the conference."""
     with app.app_context():
-        queue.set_endpoint(people["aigerim"], "client:aigerim")
-        queue.set_availability(people["aigerim"], Availability.AVAILABLE)
+        operators.set_endpoint(people["aigerim"], "client:aigerim")
+        operators.set_availability(people["aigerim"], Availability.AVAILABLE)
         entry = add_caller(Priority.CHILD, "ru", ago=30, caller_hash=CALLER_HASH)
-        entry_id, caller_sid, conference = entry.id, entry.call.call_sid, entry.conference_name
-        queue.bridge(queue.pick(people["aigerim"], entry_id).id)
+        entry_id, caller_sid, conference = entry.id, sid_of(entry), voice.conference_name(entry.id)
+        voice.bridge(queue.pick(people["aigerim"], entry_id).id)
     assert standin.take_redirect(caller_sid) == (f"{PUBLIC_BASE_URL}/voice/bridge?entry={entry_id}", "POST")
     wait_for(lambda: entry_state(app, entry_id) is EntryState.CONNECTED, "the operator to answer")
     operator_sid = next(p["call_sid"] for p in standin.participants if p["to"] == "client:aigerim")

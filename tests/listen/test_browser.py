@@ -17,9 +17,12 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.db import db
+from app.operators import services as operators
+from app.operators.models import Availability
 from app.queue import services as queue
-from app.queue.models import Availability, EntryState
+from app.queue.models import EntryState
 from app.simulator.engine import CallSimulator, HttpTransport, ScriptedCaller
+from app.voice import services as voice
 from app.web import sse
 from tests.auth.helpers import PASSWORD
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
@@ -57,8 +60,8 @@ def test_a_supervisor_listens_in_coaches_and_leaves(app, site, standin, people, 
     monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.5)  # a closed page frees its stream's thread at once
     ARTIFACTS.mkdir(exist_ok=True)
     with app.app_context():
-        queue.set_endpoint(people["aigerim"], "client:aigerim")
-        queue.set_availability(people["aigerim"], Availability.AVAILABLE)
+        operators.set_endpoint(people["aigerim"], "client:aigerim")
+        operators.set_availability(people["aigerim"], Availability.AVAILABLE)
 
     page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="en-GB")
     page.set_default_timeout(20_000)
@@ -94,7 +97,7 @@ def test_a_supervisor_listens_in_coaches_and_leaves(app, site, standin, people, 
 
     entry_id = wait_for(waiting_entry, "the caller to wait in line")
     with app.app_context():
-        queue.bridge(queue.pick(people["aigerim"], entry_id).id)
+        voice.bridge(queue.pick(people["aigerim"], entry_id).id)
     wait_for(lambda: entry_state(app, entry_id) is EntryState.CONNECTED, "aigerim to answer")
     conference = f"qorgau-{entry_id}"
     wait_for(lambda: twilio.bridged and len(standin.hearing(conference)) == 2, "the caller in the conference")
@@ -107,7 +110,7 @@ def test_a_supervisor_listens_in_coaches_and_leaves(app, site, standin, people, 
     assert page.evaluate("window.stillTheSamePage") is True
     cells = [cell.inner_text().strip() for cell in page.query_selector_all(f"{row} td")]
     assert cells[:4] == ["aigerim", "Russian", "Child or teenager", "Child"]
-    page.wait_for_function(f"document.querySelector('{row} .ticker').textContent.match(/^0:0[1-9]$/)")
+    page.wait_for_function(f"() => document.querySelector('{row} .ticker').textContent.match(/^0:0[1-9]$/)")
 
     # Listen: her phone rings in, muted.
     page.click(f'{row} button[value="listen"]')

@@ -6,16 +6,19 @@ Everything here takes plain values, so a process started with ``spawn`` can impo
 from __future__ import annotations
 
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.auth.models import Role, User
 from app.calls.models import Call
-from app.core.vocab import CallStatus, IvrOutcome, Priority
+from app.core.vocab import CallStatus, Channel, IvrOutcome, Priority
 from app.db import db, utcnow
 from app.queue import services as line
 from app.queue.models import EntryState, QueueEntry
+from app.voice import services as voice
 
 # The queue node of the shipped flow each priority is reached from (its wait prompt is said in the loop).
 NODE_FOR = {Priority.URGENT: "violence_danger", Priority.CHILD: "child", Priority.STANDARD: "family"}
@@ -40,11 +43,30 @@ def add_caller(priority: Priority = Priority.STANDARD, language: str | None = "r
                 ivr_state={"node": node, "language": language}, priority=priority, category=CATEGORY_FOR[priority])
     db.session.add(call)
     db.session.flush()
-    entry = line.enter(call, priority, CATEGORY_FOR[priority])
+    entry = enter_call(call, priority)
     if ago is not None:
         entry.enqueued_at = utcnow() - timedelta(seconds=ago)
     db.session.commit()
     return entry
+
+
+def enter_call(call: Call, priority: Priority) -> QueueEntry:
+    """Put a call in line as the IVR does."""
+    return line.enter(Channel.PHONE, priority=priority, category=CATEGORY_FOR[priority], language=call.language,
+                      call_id=call.id, caller_hash=call.caller_hash)
+
+
+def sid_of(entry: QueueEntry) -> str:
+    """The CallSid of a caller's entry."""
+    return db.session.get(Call, entry.call_id).call_sid
+
+
+def entry_of(app, call_sid: str) -> QueueEntry:
+    """A caller's entry as it is now, readable outside the app context."""
+    with app.app_context():
+        entry = voice.entry_for_call(call_sid)
+        db.session.expunge_all()
+        return entry
 
 
 def add_callers(count: int) -> list[int]:
@@ -57,7 +79,7 @@ def add_callers(count: int) -> list[int]:
         db.session.add(call)
         db.session.flush()
         priority = priorities[n % 3]
-        entry = line.enter(call, priority, CATEGORY_FOR[priority])
+        entry = enter_call(call, priority)
         entry.enqueued_at = now - timedelta(seconds=count - n)
     db.session.commit()
     return [entry.id for entry in line.waiting()]
@@ -69,7 +91,7 @@ def pick_next(operator_id: int, limit: int | None = None) -> list[int]:
     while limit is None or len(got) < limit:
         try:
             got.append(line.pick(operator_id).id)
-        except line.PickError:
+        except line.ClaimError:
             break
     return got
 
@@ -81,6 +103,19 @@ def assignments() -> dict[int, int]:
     ).all()
     assert all(state is EntryState.ASSIGNED for _, _, state in rows)
     return {entry_id: operator_id for entry_id, operator_id, _ in rows}
+
+
+def race(app, operators: list[int], work) -> list:
+    """Run ``work(operator_id)`` in one thread per operator, all released at once; their results in order."""
+    start = threading.Barrier(len(operators))
+
+    def operator_thread(operator_id: int):
+        with app.app_context():
+            start.wait(timeout=30)
+            return work(operator_id)
+
+    with ThreadPoolExecutor(max_workers=len(operators)) as pool:
+        return list(pool.map(operator_thread, operators, timeout=60))
 
 
 def process_picker(config: dict, operator_id: int, start, results, limit: int | None = None) -> None:

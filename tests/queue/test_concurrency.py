@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import multiprocessing
 import queue as stdlib_queue
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from app.db import db
 from app.queue import services as line
 
-from .helpers import add_callers, add_operators, assignments, pick_next, process_picker
+from .helpers import add_callers, add_operators, assignments, pick_next, process_picker, race
 
 OPERATORS = 20
 CALLERS = 100
@@ -35,19 +33,6 @@ def pool_app(make_app):
 def seed(app, callers: int, operators: int) -> tuple[list[int], list[int]]:
     with app.app_context():
         return add_callers(callers), add_operators(operators)
-
-
-def race(app, operators: list[int], work) -> list:
-    """Run ``work(operator_id)`` in one thread per operator, all released at once; their results in order."""
-    start = threading.Barrier(len(operators))
-
-    def operator_thread(operator_id: int):
-        with app.app_context():
-            start.wait(timeout=30)
-            return work(operator_id)
-
-    with ThreadPoolExecutor(max_workers=len(operators)) as pool:
-        return list(pool.map(operator_thread, operators, timeout=60))
 
 
 def check_assignments(app, line_order: list[int], told: dict[int, list[int]]) -> None:
@@ -79,7 +64,7 @@ def test_everyone_racing_for_the_same_caller_exactly_one_wins(pool_app):
         def grab(operator_id: int, target: int = target):
             try:
                 return line.pick(operator_id, target).id
-            except line.PickError:
+            except line.ClaimError:
                 return None
 
         results = race(pool_app, operators, grab)
@@ -106,7 +91,7 @@ def test_picking_next_and_specific_callers_at_once(pool_app):
         for entry_id in back:
             try:
                 got.append(line.pick(operator_id, entry_id).id)
-            except line.PickError:
+            except line.ClaimError:
                 continue
         return got
 

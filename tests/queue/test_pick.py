@@ -1,4 +1,4 @@
-"""Picking callers, one operator at a time: who comes next, a specific caller, a taken caller, back to the line."""
+"""Claiming contacts from the line, one operator at a time: who comes next, a specific one, a taken one, back to the line."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from app.core.vocab import Priority
 from app.db import utcnow
 from app.queue import services as line
 from app.queue.models import EntryState
+from app.voice import services as voice
 
-from .helpers import add_caller, add_operators
+from .helpers import add_caller, add_operators, sid_of
 
 
 @pytest.fixture
@@ -38,12 +39,12 @@ def test_picking_next_again_and_again_serves_the_line_in_order(db_session, opera
     got = [line.pick(operators[n % 3]).id for n in range(len(expected))]
     assert got == expected
     assert line.waiting() == []
-    with pytest.raises(line.PickError, match="nobody is waiting"):
+    with pytest.raises(line.ClaimError, match="nobody is waiting"):
         line.pick(operators[0])
 
 
 def test_pick_from_an_empty_line(db_session, operators):
-    with pytest.raises(line.PickError, match="nobody is waiting"):
+    with pytest.raises(line.ClaimError, match="nobody is waiting"):
         line.pick(operators[0])
 
 
@@ -58,7 +59,7 @@ def test_pick_a_specific_caller_out_of_order(db_session, operators):
 def test_picking_a_taken_caller_raises_and_changes_nothing(db_session, operators):
     entry_id = add_caller(Priority.CHILD).id
     line.pick(operators[0], entry_id)
-    with pytest.raises(line.PickError, match="no longer waiting"):
+    with pytest.raises(line.ClaimError, match="no longer waiting"):
         line.pick(operators[1], entry_id)
     entry = line.entry(entry_id)
     db_session.refresh(entry)
@@ -70,14 +71,14 @@ def test_a_caller_who_is_not_waiting_cannot_be_picked(db_session, operators, sta
     entry = add_caller(Priority.URGENT)
     entry.state = state
     db_session.commit()
-    with pytest.raises(line.PickError, match="no longer waiting"):
+    with pytest.raises(line.ClaimError, match="no longer waiting"):
         line.pick(operators[0], entry.id)
-    with pytest.raises(line.PickError, match="nobody is waiting"):
+    with pytest.raises(line.ClaimError, match="nobody is waiting"):
         line.pick(operators[0])
 
 
 def test_picking_an_unknown_entry_raises(db_session, operators):
-    with pytest.raises(line.PickError):
+    with pytest.raises(line.ClaimError):
         line.pick(operators[0], 987654)
 
 
@@ -102,21 +103,21 @@ def test_back_to_line_keeps_the_original_place(db_session, operators):
     picked = line.pick(operators[0])
     assert picked.id == head.id
     newcomer = add_caller(Priority.CHILD, ago=0).id  # arrived while the bridge was being tried
-    line.back_to_line(picked, "Twilio refused: no such queue member (HTTP 404, code 20404)")
+    line.back_to_line(picked, error_key="line_error_twilio_refused", error_code=20404)
     again = line.entry(head.id)
     assert again.state is EntryState.WAITING
     assert again.enqueued_at == enqueued_at
     assert (again.operator_id, again.picked_at) == (None, None)
-    assert again.twilio_error.startswith("Twilio refused")
+    assert (again.error_key, again.error_code) == ("line_error_twilio_refused", 20404)
     assert [e.id for e in line.waiting()] == [head.id, second, newcomer, standard]
     assert line.pick(operators[1]).id == head.id
 
 
 def test_a_caller_back_in_line_can_be_picked_again_and_the_error_is_cleared(db_session, operators):
     entry = line.pick(operators[0], add_caller(Priority.URGENT).id)
-    line.back_to_line(entry, "the operator did not answer (no-answer)")
+    line.back_to_line(entry, error_key="line_error_no_answer")
     again = line.pick(operators[1])
-    assert (again.id, again.operator_id, again.twilio_error) == (entry.id, operators[1], None)
+    assert (again.id, again.operator_id, again.error_key, again.error_code) == (entry.id, operators[1], None, None)
 
 
 def test_a_pick_does_not_touch_other_callers(db_session, operators):
@@ -135,11 +136,11 @@ def test_a_failed_bridge_does_not_bring_back_a_caller_who_hung_up_meanwhile(app)
     """
     with app.app_context():
         entry_id = add_caller(Priority.URGENT).id
-        call_sid = line.entry(entry_id).call.call_sid
+        call_sid = sid_of(line.entry(entry_id))
         picked = line.pick(add_operators(1)[0])  # the bridge's request holds this copy
         with app.app_context():  # meanwhile, Twilio's status callback in another worker
-            line.call_ended(call_sid)
-        line.back_to_line(picked, "Twilio refused: the queue member is gone (HTTP 404, code 20404)")
+            voice.call_ended(call_sid)
+        line.back_to_line(picked, error_key="line_error_twilio_refused", error_code=20404)
     with app.app_context():
         assert line.entry(entry_id).state is EntryState.ABANDONED
         assert line.waiting() == []

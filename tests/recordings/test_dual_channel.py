@@ -42,20 +42,20 @@ def test_a_two_channel_conversation_becomes_a_caller_and_an_operator_transcript(
 
 
 @pytest.mark.parametrize("source, channels, kind", [
-    ("RecordVerb", "1", "voice_message"),
-    ("DialVerb", "2", "conversation"),
-    ("Conference", "1", "conversation"),
-    ("StartCallRecordingAPI", "2", "conversation"),
-    (None, "1", "voice_message"),  # not told: a <Record> has one channel...
-    (None, "2", "conversation"),  # ...so two channels can only be a conversation
+    ("RecordVerb", 1, "voice_message"),
+    ("DialVerb", 2, "conversation"),
+    ("Conference", 1, "conversation"),
+    ("StartCallRecordingAPI", 2, "conversation"),
+    (None, 1, "voice_message"),  # not told: a <Record> has one channel...
+    (None, 2, "conversation"),  # ...so two channels can only be a conversation
 ])
 def test_the_kind_of_recording_follows_twilios_recording_source(app, source, channels, kind):
     with app.app_context():
         recording = services.register("CA" + "5" * 32, new_recording_sid(), "https://api.twilio.com/x", "completed",
-                                      "7", channels, source)
+                                      7, channels, source)
         assert recording.source.value == kind
-        assert recording.source.speakers(int(channels)) == (
-            ("voice_message",) * int(channels) if kind == "voice_message" else ("caller", "operator")[: int(channels)])
+        assert recording.source.speakers(channels) == (
+            ("voice_message",) * channels if kind == "voice_message" else ("caller", "operator")[:channels])
 
 
 def test_the_webhook_passes_the_recording_source_on(pipeline_app, twilio):

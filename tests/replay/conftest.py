@@ -9,7 +9,7 @@ import pytest
 
 from app.cases import services as cases
 from app.models import import_all
-from app.queue import services as queue
+from app.voice import services as voice
 from tests.auth.helpers import create_user
 from tests.recordings.pipeline import (  # noqa: F401
     make_pipeline_app,
@@ -47,7 +47,7 @@ def add_call_with_case(app, people: dict[str, int], operator: str = "aigerim") -
     """
     call_sid = start_call(app, "kk")
     with app.app_context():
-        entry = queue.entry_for_call(call_sid)
+        entry = voice.entry_for_call(call_sid)
         case = cases.open_case(entry.id, people[operator])
         cases.save_case(case.id, people[operator], {
             "category": "child_rights", "sub_category": "school_bullying", "contact_type": "substantive",

@@ -89,7 +89,7 @@ def test_the_transcript_follows_the_audio_and_a_click_seeks(replayable, site, br
     page.evaluate(f"""window.seeks = [];
       document.querySelector('{player}').addEventListener('seeked', (e) => seeks.push(e.target.currentTime))""")
     page.click(word_selector(rec, later[1]))
-    page.wait_for_function("window.seeks.length > 0")
+    page.wait_for_function("() => window.seeks.length > 0")
     assert page.evaluate("window.seeks[0]") == pytest.approx(later[1], abs=0.02)
     page.wait_for_function(HEARD, arg=[rec, later[1], later[2]], polling="raf")
     [play] = audit_events(replayable.app, "recording.play")  # the first play on the page only
@@ -103,7 +103,7 @@ def test_the_transcript_follows_the_audio_and_a_click_seeks(replayable, site, br
     page.evaluate(f"""const audio = document.querySelector('{player}');
       audio.addEventListener('playing', () => window.startedAt = audio.currentTime, {{once: true}});
       audio.play()""")
-    page.wait_for_function("window.startedAt !== undefined")
+    page.wait_for_function("() => window.startedAt !== undefined")
     assert page.evaluate("window.startedAt") == pytest.approx(start, abs=0.05)  # not from the beginning
     page.wait_for_function(HEARD, arg=[rec, start, end], polling="raf")
     assert errors == []

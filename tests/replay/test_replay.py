@@ -213,7 +213,7 @@ def test_audio_is_served_in_ranges_downloads_and_plays_are_audited_and_access_fo
         assert fetch(other, f"/supervisor/calls/{replayable.call_sid}").status_code == 403
         assert fetch(other, url).status_code == 403
         assert fetch(other, url, query_string={"download": "1"}).status_code == 403
-        assert other.post(played, headers={"X-CSRFToken": csrf_token(other, "/console/")}).status_code == 403
+        assert other.post(played, headers={"X-CSRFToken": csrf_token(other, "/login")}).status_code == 403
     stranger = app.test_client()
     for path in (f"/supervisor/calls/{replayable.call_sid}", url):
         response = fetch(stranger, path)

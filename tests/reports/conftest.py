@@ -10,8 +10,8 @@ from app.cases import services as cases
 from app.cases.models import Case
 from app.db import db
 from app.models import import_all
-from app.queue import services as queue
 from app.queue.models import QueueEntry
+from app.voice import services as voice
 from tests.recordings.pipeline import start_call
 
 import_all()  # every model registered before base_config drops the tables
@@ -20,7 +20,7 @@ def add_contact(app, people: dict[str, int], opened_at: datetime, *, language: s
     """A real call into the queue, the case aigerim opened and filled in, opened at ``opened_at``; its id."""
     call_sid = start_call(app, language)
     with app.app_context():
-        entry = queue.entry_for_call(call_sid)
+        entry = voice.entry_for_call(call_sid)
         case = cases.open_case(entry.id, people["aigerim"])
         if fields:
             cases.save_case(case.id, people["aigerim"], fields)
@@ -33,7 +33,7 @@ def add_queue_passage(app, *, enqueued_at: datetime, **values) -> int:
     """A real caller in the queue (through the IVR), then given the times and state of a passage; the entry id."""
     call_sid = start_call(app, "ru")
     with app.app_context():
-        entry = queue.entry_for_call(call_sid)
+        entry = voice.entry_for_call(call_sid)
         db.session.execute(update(QueueEntry).where(QueueEntry.id == entry.id)
                            .values(enqueued_at=enqueued_at, **values))
         db.session.commit()

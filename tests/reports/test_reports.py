@@ -131,7 +131,7 @@ def test_each_report_exports_as_csv_audited_and_safe_for_spreadsheets(app, peopl
         db.session.commit()
     page = read(supervisor)
     links = page.xpath('//a[@class="csv"]/@href')
-    assert len(links) == 7
+    assert len(links) == 11
 
     for link in links:
         response = supervisor.get(link)
@@ -146,7 +146,7 @@ def test_each_report_exports_as_csv_audited_and_safe_for_spreadsheets(app, peopl
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
     events = audit_events(app, "report.export")
-    assert len(events) == 8 and events[-1].target_id == "category" and events[-1].actor_label == "saule"
+    assert len(events) == 12 and events[-1].target_id == "category" and events[-1].actor_label == "saule"
     assert events[-1].details == {"since": (today() - timedelta(days=29)).isoformat(), "until": today().isoformat()}
     assert supervisor.get("/supervisor/reports?format=csv&report=nope").status_code == 404
 
@@ -156,7 +156,7 @@ def test_charts_are_inline_accessible_svg_with_a_table_alternative(app, people, 
     response = supervisor.get("/supervisor/reports")
     page = html.fromstring(response.data)
     sections = page.xpath("//section[@data-report]")
-    assert len(sections) == 7
+    assert len(sections) == 11
     for section in sections:
         [svg] = section.xpath(".//svg")
         assert svg.get("role") == "img"
@@ -172,7 +172,9 @@ def test_the_period_is_checked_and_only_supervisors_see_reports(app, people, sup
     page = read(supervisor, **{"from": "2026-03-10", "to": "2026-03-01"})  # reversed: swapped
     assert min(report(page, "per_day")) == "2026-03-01" and max(report(page, "per_day")) == "2026-03-10"
     assert page.xpath('//p[@role="status"]')
-    page = read(supervisor, to="soon")
+    response = supervisor.get("/supervisor/reports", query_string={"to": "soon"})
+    assert response.status_code == 400  # said so, over the default period
+    page = html.fromstring(response.data)
     assert page.xpath('//p[@role="alert"]') and max(report(page, "per_day")) == today().isoformat()
     assert len(report(read(supervisor, **{"from": "2020-01-01", "to": "2026-01-01"}), "per_day")) == 366
     assert app.test_client().get("/supervisor/reports").status_code == 302

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 from lxml import html
 from sqlalchemy import select
@@ -17,10 +19,10 @@ from app.cases import services as cases
 from app.core.vocab import RecordingSource
 from app.db import db
 from app.models import import_all
-from app.queue import services as queue
 from app.recordings.models import Recording, RecordingState
 from app.transcription.engine import Recognition, Word
 from app.transcription.services import save_transcripts
+from app.voice import services as voice
 from tests.recordings.pipeline import (  # noqa: F401
     make_pipeline_app,
     pipeline_app,
@@ -34,6 +36,12 @@ from tests.transcription.speech import speech_models, test_audio, vosk_model  # 
 
 import_all()  # every model registered before base_config drops the tables
 
+
+def helpline_today(app) -> date:
+    """Today where the helpline is: the date filters are days in its time zone, not the machine's."""
+    return datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+
+
 def add_call(app, people: dict[str, int], *, operator: str = "aigerim", language: str = "kk",
              notes: str = "", **fields) -> tuple[str, int]:
     """A real call through the IVR into the queue, and the case its operator opened and filled in.
@@ -42,7 +50,7 @@ def add_call(app, people: dict[str, int], *, operator: str = "aigerim", language
     """
     call_sid = start_call(app, language)
     with app.app_context():
-        entry = queue.entry_for_call(call_sid)
+        entry = voice.entry_for_call(call_sid)
         case = cases.open_case(entry.id, people[operator])
         cases.save_case(case.id, people[operator], {"notes": notes, **fields})
         return call_sid, case.id
@@ -86,6 +94,9 @@ class Hit:
     marked: list[str]
     text: str
     speaker: str
+    chat: str | None = None  # a chat message's chat
+    place: str = ""  # a chat's place, as shown
+    at: str = ""  # the hit's date and time, as shown
 
     @property
     def link(self) -> dict[str, list[str]]:
@@ -115,5 +126,6 @@ def search(client, **params) -> Page:
                         start=float(start) if start else None, href=href[0] if href else None,
                         marked=item.xpath(".//mark/text()"),
                         text=item.xpath('string(.//p[@class="snippet"])'),
-                        speaker=item.xpath('string(.//span[@class="who"])')))
+                        speaker=item.xpath('string(.//span[@class="who"])'), chat=item.get("data-chat"),
+                        place=item.xpath('string(.//span[@class="place"])'), at=item.xpath("string(.//time)")))
     return Page(200, hits, document.xpath('string(//h2[@id="results-heading"])'), document)

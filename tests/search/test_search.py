@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lxml import html
@@ -15,7 +15,7 @@ from app.db import db
 from app.transcription.models import Transcript
 from tests.auth.helpers import audit_events, log_in
 
-from .conftest import add_call, add_pipeline_recording, add_transcript, search
+from .conftest import add_call, add_pipeline_recording, add_transcript, helpline_today, search
 
 
 def transcript_words(app, recording: int) -> list[tuple[str, float]]:
@@ -64,6 +64,7 @@ def test_case_notes_are_found_and_link_to_the_call(app, people, supervisor):
     assert hit.kind == "case_note" and hit.call_sid == call_sid
     assert hit.marked == ["мектепте"] and "Case notes" in hit.speaker
     assert hit.href == f"/supervisor/calls/{call_sid}" and hit.start is None
+    assert audit_events(app, "search.run")[-1].details["cases"] == [case_id]  # the notes shown are audited
 
 
 def test_words_match_as_prefixes_in_any_case_and_all_must_be_present(app, people, supervisor):
@@ -109,7 +110,7 @@ def test_filters_narrow_by_case_and_call(app, people, supervisor):
         db.session.execute(update(Call).where(Call.call_sid == first)
                            .values(created_at=datetime.now(UTC) - timedelta(days=10)))
         db.session.commit()
-    today = date.today()
+    today = helpline_today(app)
 
     def found(**filters) -> list[str]:
         return [hit.call_sid for hit in search(supervisor, q="сосед", **filters).hits]
@@ -123,9 +124,12 @@ def test_filters_narrow_by_case_and_call(app, people, supervisor):
     assert found(**{"from": (today - timedelta(days=2)).isoformat()}) == [second]
     assert found(to=(today - timedelta(days=5)).isoformat()) == [first]
     assert found(**{"from": (today - timedelta(days=11)).isoformat(), "to": today.isoformat()}) == [second, first]
-    assert found(category="no_such_category") == [second, first]  # an unknown value narrows nothing
-    page = search(supervisor, q="сосед", to="yesterday")
-    assert "not a date" in page.document.xpath('string(//p[@role="alert"])') and len(page.hits) == 2
+    searches = len(audit_events(app, "search.run"))
+    for wrong in ({"category": "no_such_category"}, {"to": "yesterday"}):  # a 400 that says so; nothing searched
+        response = supervisor.get("/supervisor/search", query_string={"q": "сосед", **wrong})
+        assert response.status_code == 400
+        assert "“" in html.fromstring(response.data).xpath('string(//p[@role="alert"])')
+    assert len(audit_events(app, "search.run")) == searches
     [event] = audit_events(app, "search.run")[1:2]
     assert event.details == {"query": "сосед", "language": "kk", "page": 1, "hits": 1}
 

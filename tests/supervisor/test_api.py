@@ -73,7 +73,7 @@ def test_the_openapi_document_describes_the_call_endpoint(openapi):
         assert name in openapi["components"]["schemas"]
     # The validator used below does check what it is given: formats, nested $refs, extra keys.
     word = {"word": "네", "start": 0.1, "end": 0.3, "confidence": 0.9}
-    recording = {"recording_sid": "RE1", "source": "voice_message", "state": "transcribed", "failure": None,
+    recording = {"recording_sid": "RE" + "1" * 32, "source": "voice_message", "state": "transcribed", "failure": None,
                  "language": "kk", "duration_seconds": 1.0, "channels": 1, "sha256": None, "size_bytes": None,
                  "stored_at": "2026-03-02T10:00:00+00:00", "deleted_at_twilio": None, "transcribed_at": None,
                  "transcripts": [{"channel": 0, "speaker": "voice_message", "language": "kk", "engine": "vosk:x",

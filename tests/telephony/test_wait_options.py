@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.callbacks.models import CallbackRequest, CallbackState
 from app.db import db
-from app.queue.models import CallbackRequest, CallbackState, EntryState, QueueEntry
+from app.queue.models import EntryState, QueueEntry
 from app.recordings.models import Recording
 from app.simulator.engine import AppTransport, ScriptedCaller
 from tests.conftest import make_simulator
@@ -32,7 +33,7 @@ def test_pressing_1_while_waiting_keeps_the_place_and_only_an_encrypted_number(a
     request = db_session.scalar(select(CallbackRequest).where(CallbackRequest.entry_id == entry.id))
     assert request.state is CallbackState.PENDING
     assert NUMBER not in request.number_ciphertext and "7015550101" not in request.number_ciphertext
-    from app.queue import vault
+    from app.callbacks import vault
 
     assert vault.open_sealed(request.number_ciphertext) == NUMBER
 
@@ -55,7 +56,7 @@ def test_pressing_2_while_waiting_leads_to_a_voice_message(app, call, db_session
     assert result.problems == []
     assert result.queue_result == "leave"
     assert len(result.recordings) == 1
-    assert entry_of(result).state is EntryState.LEFT
+    assert entry_of(result).state is EntryState.MESSAGE  # left the line, and the message waits in the inbox
     assert db_session.scalar(select(Recording).where(Recording.recording_sid == result.recordings[0])) is not None
 
 

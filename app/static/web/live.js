@@ -40,13 +40,24 @@
   function stream(url, parts) {
     var source = new EventSource(url);
     parts.forEach(function (name) {
-      source.addEventListener(name, function (event) { swap(name, event.data); });
+      source.addEventListener(name, function (event) {
+        swap(name, event.data);
+        // Other scripts of the page listen too (the console's new-contact signals read the queue).
+        document.dispatchEvent(new CustomEvent("qorgau:event", {detail: {name: name, html: event.data}}));
+      });
     });
     source.onopen = function () { state("live"); };
     source.onerror = function () {
       state("reconnecting");
-      // CLOSED: the server refused (signed out, say); reloading leads to the sign-in page.
-      if (source.readyState === EventSource.CLOSED) setTimeout(function () { location.reload(); }, 5000);
+      if (source.readyState !== EventSource.CLOSED) return;
+      // The server refused (signed out, say). A page holding a form asks to sign in again without leaving
+      // (app/static/console/drafts.js) and says when that is done; any other reloads into the sign-in page.
+      if (document.querySelector("form[data-session]")) {
+        document.dispatchEvent(new CustomEvent("qorgau:signed-out"));
+        document.addEventListener("qorgau:signed-in", function () { stream(url, parts); }, {once: true});
+      } else {
+        setTimeout(function () { location.reload(); }, 5000);
+      }
     };
     window.addEventListener("pagehide", function () { source.close(); });
   }

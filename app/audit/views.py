@@ -6,13 +6,13 @@ Times are entered and shown in the helpline's time zone (``TIMEZONE``) and store
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.clock import helpline_time
 from app.db import utcnow
 from app.web.download import csv_attachment
 from app.web.fields import Fields
@@ -25,14 +25,10 @@ READERS = (Role.SUPERVISOR, Role.ADMIN)
 FILTERS = ("since", "until", "actor", "action", "target")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 @bp.app_template_filter("local_time")
 def local_time(moment: datetime | None) -> str:
     """A UTC moment as the helpline's local date and time, minutes shown (every page may use it)."""
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+    return helpline_time(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
 def _filters() -> tuple[services.Filters, Fields]:
@@ -64,5 +60,5 @@ def export():
     if fields.problems:
         return Response("\n".join(fields.problems), 400, mimetype="text/plain")
     lines = services.export_csv(filters, current_user.id)
-    name = f"audit-{utcnow().astimezone(_zone()):%Y%m%d-%H%M}.csv"
+    name = f"audit-{helpline_time(utcnow()):%Y%m%d-%H%M}.csv"
     return csv_attachment(lines, name)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import navigation
+from app.clock import helpline_time
 from app.db import utcnow
 from app.extensions import login_manager
 from app.i18n import translate
@@ -60,7 +60,7 @@ def login():
 def _throttled(form: LoginForm, until: datetime):
     """429: too many failed attempts; the page says when to try again (local time) and how long that is."""
     seconds = max(1, math.ceil((until - utcnow()).total_seconds()))
-    at = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%H:%M:%S")
+    at = helpline_time(until).strftime("%H:%M:%S")
     message = translate("login_throttled", minutes=math.ceil(seconds / 60), time=at)
     return render_template("auth/login.html", form=form, throttled=message), 429, {"Retry-After": str(seconds)}
 

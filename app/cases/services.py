@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -19,8 +17,8 @@ from sqlalchemy.orm import selectinload
 from app.audit import services as audit
 from app.auth.models import Role, User
 from app.calls.models import Call
+from app.clock import helpline_today
 from app.core.cases import Agency, ContactType, Outcome, RiskLevel, Service, close_problems
-from app.core.referrals import local_today
 from app.core.vocab import Language, RecordingSource
 from app.db import db, utcnow
 from app.operators import services as operators
@@ -389,7 +387,7 @@ def _clean_referrals(case: Case, rows: Iterable[dict] | None) -> tuple[list[dict
     """The case's referrals as they should be: validated rows, and the problems found."""
     existing = {referral.id: referral for referral in case.referrals}
     clean, errors, kept = [], {}, set()
-    today = local_today(utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))  # the helpline's date
+    today = helpline_today()
     for row in rows or []:
         referral_id = row.get("id") or None
         if referral_id is not None:

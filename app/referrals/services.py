@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import aliased
 
@@ -23,6 +21,7 @@ from app.audit import services as audit
 from app.auth.models import Role, User
 from app.cases.models import Agency, Case, Referral, ReferralOutcome
 from app.cases.services import NOTES_MAX, CaseError, CaseNotFound
+from app.clock import helpline_today, helpline_zone
 from app.core import parsing
 from app.core import referrals as rules
 from app.core.referrals import AWAITING, Due
@@ -35,13 +34,6 @@ REASON_MAX = 2_000  # characters of the reason for moving a due date
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def today(now: datetime | None = None) -> date:
-    """The helpline's date now (or at ``now``)."""
-    return rules.local_today(now or utcnow(), zone())
 
 
 @dataclass(frozen=True)
@@ -133,7 +125,7 @@ def counts(*, operator_id: int | None = None, now: datetime | None = None) -> Co
 
     Live pages ask every second: only the awaited referrals due by today are read (the due date's index).
     """
-    day = today(now)
+    day = helpline_today(now)
     query = (select(func.count(), func.coalesce(func.sum(case((Referral.due_date == day, 1), else_=0)), 0))
              .select_from(Referral).where(_awaited(), Referral.due_date <= day))
     if operator_id is not None:
@@ -162,7 +154,7 @@ def follow_ups(viewer_id: int, filters: Filters | None = None, *, page: int = 1,
     The viewer's reading is audited with the referrals shown.
     """
     viewer, filters = _follower(viewer_id), filters or Filters()
-    day = today(now)
+    day = helpline_today(now)
     counts_ = _state_counts(filters, day)
     total = counts_[filters.due] if filters.due is not None else sum(counts_[state] for state in AWAITING)
     order = ([Referral.feedback_received_at.desc(), Referral.id.desc()] if filters.due is Due.ANSWERED
@@ -182,7 +174,7 @@ def follow_up(referral_id: int, viewer_id: int, *, now: datetime | None = None) 
     found = db.session.execute(_rows_query().where(Referral.id == referral_id)).one_or_none()
     if found is None:
         raise CaseNotFound("referral_error_not_found")
-    row = _row(*found, today(now))
+    row = _row(*found, helpline_today(now))
     audit.record("referral.read", actor=viewer, target_type="referral", target_id=referral_id,
                  case=row.referral.case_id)
     db.session.commit()
@@ -262,7 +254,7 @@ def move_due_date(referral_id: int, user_id: int, *, due_date: date | str | None
         errors["due_date"] = "case_error_referral_due_date"
     elif new <= referral.due_date:
         errors["due_date"] = "referral_error_due_not_later"
-    elif new < today(now):
+    elif new < helpline_today(now):
         errors["due_date"] = "case_error_referral_due_date_past"
     reason = (reason or "").strip()
     if not reason:
@@ -324,6 +316,6 @@ def _moment(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else None
     try:
-        return parsing.day_and_time(value.strip()).replace(tzinfo=zone()) if isinstance(value, str) else None
+        return parsing.day_and_time(value.strip()).replace(tzinfo=helpline_zone()) if isinstance(value, str) else None
     except ValueError:
         return None

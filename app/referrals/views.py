@@ -14,6 +14,7 @@ from app.auth.models import Role
 from app.cases.models import Agency
 from app.cases.services import CaseError, CaseNotFound
 from app.cases.taxonomy import taxonomy
+from app.clock import helpline_today
 from app.core.referrals import AWAITING, Due
 from app.db import utcnow
 from app.i18n import current_language, translate
@@ -69,7 +70,7 @@ def index():
         known = sorted([*known, (current_user.id, current_user.username)], key=lambda person: person[1])
     return render_template(
         "referrals/index.html", listing=listing, filters=filters, problems=fields.problems, page=page,
-        pages=max(1, -(-listing.total // PER_PAGE)), operators=known, agencies=list(Agency), today=services.today(),
+        pages=max(1, -(-listing.total // PER_PAGE)), operators=known, agencies=list(Agency), today=helpline_today(),
         may_open=_may_open_case, query=_query,
     ), 400 if fields.problems else 200
 

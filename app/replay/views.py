@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, session
+from flask import Blueprint, Response, abort, render_template, request, send_file, session
 from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.cases.taxonomy import taxonomy
+from app.clock import helpline_time
 from app.i18n import current_language, translate
 
 from . import services
@@ -33,7 +33,7 @@ def _or_abort(function, *args, **kwargs):
 def _local(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M:%S")
+    return helpline_time(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _clock(seconds: float | None) -> str:

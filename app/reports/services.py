@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Float, and_, case, cast, func, literal, literal_column, select
@@ -22,9 +21,10 @@ from app.auth.models import User
 from app.callbacks.models import CallbackRequest
 from app.cases.models import Agency, Case, CaseService, Referral, Service
 from app.cases.taxonomy import taxonomy
+from app.clock import helpline_today, helpline_zone
 from app.core import reports as shape
 from app.core.board import Share
-from app.core.referrals import AgencyFollowUps, FollowUp, by_agency, local_today
+from app.core.referrals import AgencyFollowUps, FollowUp, by_agency
 from app.core.vocab import Channel, Language, RecordingSource
 from app.db import UTCDateTime, db, utcnow
 from app.places.models import Place
@@ -95,14 +95,10 @@ class Figures:
         return sum(count for _, count in self.per_day)
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def figures(period: shape.Period, now: datetime | None = None, scope: Scope = Scope()) -> Figures:
     """Every report for ``period``, of the contacts in ``scope``."""
     now = now or utcnow()
-    tz = zone()
+    tz = helpline_zone()
     since, until = period.utc_window(tz)
     in_period = and_(Case.opened_at >= since, Case.opened_at < until)
     if conditions := scope.conditions():
@@ -120,7 +116,7 @@ def figures(period: shape.Period, now: datetime | None = None, scope: Scope = Sc
         service=shape.ranked(_count(CaseService.service, in_period, join=CaseService),
                              [member.value for member in Service]),
         agency=shape.ranked(_count(Referral.agency, in_period, join=Referral), [member.value for member in Agency]),
-        referral_followup=_follow_ups(in_period, local_today(now, tz)),
+        referral_followup=_follow_ups(in_period, helpline_today(now)),
         service_level=shape.service_level_per_day(_service_level_hourly(since, until, threshold, now, conditions),
                                                   tz, period),
         threshold_seconds=threshold,
@@ -240,6 +236,3 @@ def _service_level_hourly(since: datetime, until: datetime, threshold: int, now:
     return [(bucket, int(within or 0), int(counted or 0)) for bucket, within, counted in rows]
 
 
-def today() -> date:
-    """Today in the helpline's time zone."""
-    return utcnow().astimezone(zone()).date()

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.clock import helpline_today
 from app.core import reports as shape
 from app.core.spreadsheet import csv_lines
 from app.core.vocab import Channel
@@ -29,7 +30,7 @@ def index():
     """
     fields = Fields(request.args)
     period, corrected = shape.period_from(fields.day("from", "reports_from"), fields.day("to", "reports_to"),
-                                          services.today())
+                                          helpline_today())
     export = fields.choice("format", "reports_format", {"csv"})
     regions, places = services.regions(), services.places()
     scope = services.Scope(channel=fields.choice("channel", "reports_channel", {member.value for member in Channel}),

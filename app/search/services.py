@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import String, exists, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +19,7 @@ from app.auth.models import User
 from app.calls.models import Call
 from app.cases.models import Case, CaseCall, CaseConversation, Outcome
 from app.chat.models import Author, ChatMessage, Conversation
+from app.clock import helpline_zone
 from app.core.search import Piece, first_hit, snippet, terms
 from app.core.vocab import Speaker
 from app.db import UTCDateTime, db
@@ -129,7 +128,7 @@ def _page(filters: Filters, page: int) -> Results:
 
 def _window(filters: Filters) -> tuple[datetime | None, datetime | None]:
     """The filter's days as UTC moments: from the first day's local midnight to the midnight after the last."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = helpline_zone()
 
     def midnight(day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -12,6 +10,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.cases.models import Outcome
 from app.cases.taxonomy import taxonomy
+from app.clock import helpline_zone
 from app.core.vocab import Language
 from app.i18n import current_language
 from app.web.fields import Fields
@@ -56,7 +55,7 @@ def index():
     results = services.search(filters, page, current_user) if not fields.problems else services.Results()
     lang = current_language()
     terms = taxonomy()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = helpline_zone()
     def page_url(number: int) -> str:
         return url_for("search.index", **{**request.args.to_dict(), "page": number})
 

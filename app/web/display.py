@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 
 from app.cases.taxonomy import taxonomy
+from app.clock import helpline_time
 from app.i18n import current_language, translate
 
 
 def local(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])) if moment is not None else None
+    return helpline_time(moment) if moment is not None else None
 
 
 def category_label(code: str | None) -> str:

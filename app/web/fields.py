@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
+from app.clock import helpline_zone
 from app.core import parsing
 from app.i18n import translate
 
@@ -51,7 +50,7 @@ class Fields:
         text = self._text(name)
         if not text:
             return None
-        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        zone = helpline_zone()
         try:
             if len(text) == 10:
                 day = parsing.calendar_day(text)

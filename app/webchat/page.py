@@ -8,12 +8,12 @@ cookie, nowhere else; the conversation code is there only until the page has sho
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
 
 from app.chat import services as chat
 from app.chat.models import Author, ChatMessage, Conversation
+from app.clock import helpline_time
 from app.core.vocab import Language
 from app.queue import services as line
 
@@ -82,4 +82,4 @@ def waiting_text(conversation: Conversation) -> str:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return helpline_time(moment)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from app.cases import services as cases
 from app.cases.models import Referral
+from app.clock import helpline_today
 from app.db import db, utcnow
 from app.models import import_all
-from app.referrals import services as referrals
 from tests.console.records import case_of
 
 import_all()  # every model registered before base_config drops the tables
@@ -29,10 +29,10 @@ def refer(operator_id: int, due_in: int, agency: str = "police", note: str = "",
     rows = [{"id": r.id, "agency": r.agency.value, "note": r.note, "due_date": r.due_date}
             for r in cases.get_case(case_id).referrals]
     saved = cases.save_case(case_id, operator_id, {"referrals": [
-        *rows, {"agency": agency, "note": note, "due_date": referrals.today() + timedelta(days=400)}]})
+        *rows, {"agency": agency, "note": note, "due_date": helpline_today() + timedelta(days=400)}]})
     referral = saved.referrals[-1]
     db.session.execute(update(Referral).where(Referral.id == referral.id).values(
-        due_date=referrals.today() + timedelta(days=due_in), created_at=utcnow() - timedelta(days=made_days_ago)))
+        due_date=helpline_today() + timedelta(days=due_in), created_at=utcnow() - timedelta(days=made_days_ago)))
     db.session.commit()
     return referral.id
 
@@ -48,6 +48,3 @@ def referral(app) -> Callable[..., int]:
     return make
 
 
-def today(app) -> date:
-    with app.app_context():
-        return referrals.today()

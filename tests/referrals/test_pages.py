@@ -11,12 +11,11 @@ from urllib.parse import quote
 import pytest
 
 from app.cases.models import Referral, ReferralOutcome
+from app.clock import helpline_zone
 from app.db import db, utcnow
-from app.referrals import services
 from tests.auth.helpers import audit_events, csrf_token
+from tests.clock import helpline_day
 from tests.console.helpers import messages, page
-
-from .conftest import today
 
 LIST = "/referrals/"
 
@@ -73,7 +72,7 @@ def test_an_operator_starts_on_their_own_cases_and_may_see_the_teams(app, people
     assert case_id.startswith("/console/cases/")
     late = shown[str(spread["late"])]
     assert late[1:] == ["Police", "Ювенальная полиция, инспектор Ким",
-                        f"{(today(app) - timedelta(days=4)).isoformat()} 4 days overdue", "aigerim", "Record feedback"]
+                        f"{(helpline_day(app) - timedelta(days=4)).isoformat()} 4 days overdue", "aigerim", "Record feedback"]
     assert shown[str(spread["today"])][3].endswith("due today")
     assert (tab(mine, "overdue"), tab(mine, "today"), tab(mine, "awaiting")) == ("1", "1", "3")
     assert LIST in page(mine).xpath('//nav[@class="menu"]/a/@href')
@@ -98,7 +97,7 @@ def test_filters_by_agency_operator_and_dates(app, people, supervisor, spread):
     assert list(rows(by_agency)) == [str(spread["colleague"])]
     by_operator = supervisor.get(LIST, query_string={"operator": people["daniyar"]})
     assert list(rows(by_operator)) == [str(spread["colleague"])]
-    day = today(app)
+    day = helpline_day(app)
     window = supervisor.get(LIST, query_string={"from": (day - timedelta(days=3)).isoformat(), "to": day.isoformat()})
     assert list(rows(window)) == [str(spread["colleague"]), str(spread["today"])]
 
@@ -161,7 +160,7 @@ def test_invalid_feedback_shows_translated_errors_and_keeps_what_was_typed(app, 
     form = feedback_form(operator, spread["today"])
     typed = "Ответили по телефону: семья на учёте."
     with app.app_context():
-        future_text = (utcnow() + timedelta(days=1)).astimezone(services.zone()).strftime("%Y-%m-%dT%H:%M")
+        future_text = (utcnow() + timedelta(days=1)).astimezone(helpline_zone()).strftime("%Y-%m-%dT%H:%M")
     response = operator.post(f"/referrals/{spread['today']}/feedback", data={
         **form, "feedback-outcome": "", "feedback-feedback": typed, "feedback-received_at": future_text})
     assert response.status_code == 400
@@ -182,7 +181,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(app, signe
         **form, "feedback-outcome": "acted", "feedback-feedback": "Приняли меры."})
     assert response.status_code == 400
     response = operator.post(f"/referrals/{spread['today']}/due-date", data={
-        "due-due_date": (today(app) + timedelta(days=3)).isoformat(), "due-reason": "Просили"})
+        "due-due_date": (helpline_day(app) + timedelta(days=3)).isoformat(), "due-reason": "Просили"})
     assert response.status_code == 400
     with app.app_context():
         stored = db.session.get(Referral, spread["today"])
@@ -205,7 +204,7 @@ def test_feedback_on_a_referral_already_answered_says_so(app, signed_in, spread)
 def test_the_agency_gets_more_time_and_the_page_says_since_when(app, signed_in, spread):
     operator = signed_in("aigerim")
     token = page(operator.get(f"/referrals/{spread['late']}")).xpath('//input[@name="due-csrf_token"]/@value')[0]
-    new = today(app) + timedelta(days=5)
+    new = helpline_day(app) + timedelta(days=5)
     bad = operator.post(f"/referrals/{spread['late']}/due-date", data={
         "due-csrf_token": token, "due-due_date": new.isoformat(), "due-reason": " "})
     assert bad.status_code == 400 and "Say why the agency gets more time." in messages(bad)
@@ -215,7 +214,7 @@ def test_the_agency_gets_more_time_and_the_page_says_since_when(app, signed_in, 
     shown = operator.get(response.headers["Location"])
     assert messages(shown) == [f"Referral №{spread['late']} is now due on {new.isoformat()}."]
     due = " ".join(page(shown).xpath('//dd[@data-fact="due"]')[0].text_content().split())
-    first = (today(app) - timedelta(days=4)).isoformat()
+    first = (helpline_day(app) - timedelta(days=4)).isoformat()
     assert due == f"{new.isoformat()} in 5 days First due {first}; moved: Инспектор на больничном."
     assert tab(operator.get(LIST), "overdue") == "0"
 

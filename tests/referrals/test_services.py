@@ -15,6 +15,7 @@ from app.audit.models import AuditEvent
 from app.cases import services as cases
 from app.cases.models import Referral, ReferralOutcome
 from app.cases.services import CaseError, CaseNotFound
+from app.clock import helpline_today, helpline_zone
 from app.core.referrals import Due
 from app.db import db, utcnow
 from app.referrals import services
@@ -65,7 +66,7 @@ def test_referrals_are_listed_by_where_they_stand_most_urgent_first(spread, peop
 
 
 def test_the_list_narrows_by_agency_operator_and_due_dates(spread, people):
-    saule, today = people["saule"], services.today()
+    saule, today = people["saule"], helpline_today()
     police = services.follow_ups(saule, Filters(agency="police"))
     assert ids(police) == [spread["colleague"], spread["late"], spread["tomorrow"]]
     assert police.counts[Due.ANSWERED] == 1  # the tabs count under the same filters
@@ -137,7 +138,7 @@ def test_a_new_due_date_is_in_the_past_by_the_helplines_calendar_not_utcs(make_a
 def test_feedback_is_recorded_with_its_outcome_time_and_author_and_leaves_the_awaited(spread, people):
     daniyar = people["daniyar"]  # covers aigerim's follow-ups today
     agency_called = utcnow().replace(second=0, microsecond=0) - timedelta(hours=2)
-    local_text = agency_called.astimezone(services.zone()).strftime("%Y-%m-%dT%H:%M")  # as the form sends it
+    local_text = agency_called.astimezone(helpline_zone()).strftime("%Y-%m-%dT%H:%M")  # as the form sends it
     referral = services.record_feedback(spread["late"], daniyar, outcome="referred_on", received_at=local_text,
                                         feedback="  Передали в отдел по делам несовершеннолетних.  ")
     assert referral.outcome is ReferralOutcome.REFERRED_ON and not referral.is_open
@@ -199,7 +200,7 @@ def test_two_people_recording_at_the_same_moment_cannot_both_succeed(spread, peo
     ({"received_at": "BEFORE"}, {"received_at": "referral_error_received_before"}),
 ])
 def test_bad_feedback_is_refused_with_every_problem_and_nothing_is_saved(spread, people, values, errors):
-    zone = services.zone()
+    zone = helpline_zone()
     made = db.session.get(Referral, spread["today"]).created_at
     moments = {"FUTURE": utcnow() + timedelta(hours=2), "BEFORE": made - timedelta(hours=1)}
     good = {"outcome": "acted", "feedback": "Приняли меры.", "received_at": utcnow()}
@@ -217,7 +218,7 @@ def test_bad_feedback_is_refused_with_every_problem_and_nothing_is_saved(spread,
 
 
 def test_an_agency_gets_more_time_and_the_first_due_date_is_kept(spread, people):
-    today = services.today()
+    today = helpline_today()
     first_due = db.session.get(Referral, spread["late"]).due_date
     services.move_due_date(spread["late"], people["daniyar"], due_date=(today + timedelta(days=5)).isoformat(),
                            reason="Инспектор в отпуске до понедельника.")
@@ -241,7 +242,7 @@ def test_an_agency_gets_more_time_and_the_first_due_date_is_kept(spread, people)
     (2, "я" * 2_001, {"reason": "case_error_text_too_long"}),
 ])
 def test_a_due_date_is_only_moved_later_not_into_the_past_and_with_a_reason(spread, people, due, reason, errors):
-    value = due if not isinstance(due, int) else services.today() + timedelta(days=due)
+    value = due if not isinstance(due, int) else helpline_today() + timedelta(days=due)
     with pytest.raises(CaseError) as refused:
         services.move_due_date(spread["late"], people["aigerim"], due_date=value, reason=reason)
     assert refused.value.errors == errors
@@ -249,7 +250,7 @@ def test_a_due_date_is_only_moved_later_not_into_the_past_and_with_a_reason(spre
 
 def test_an_answered_referral_keeps_its_due_date(spread, people):
     with pytest.raises(CaseError, match="referral_error_closed"):
-        services.move_due_date(spread["answered"], people["aigerim"], due_date=services.today() + timedelta(days=3),
+        services.move_due_date(spread["answered"], people["aigerim"], due_date=helpline_today() + timedelta(days=3),
                                reason="Поздно")
 
 
@@ -263,4 +264,4 @@ def test_admins_do_not_follow_up_case_content_and_unknown_referrals_are_not_foun
     with pytest.raises(CaseNotFound):
         services.follow_up(10**6, people["saule"])
     with pytest.raises(CaseNotFound):
-        services.move_due_date(10**6, people["saule"], due_date=services.today(), reason="x")
+        services.move_due_date(10**6, people["saule"], due_date=helpline_today(), reason="x")

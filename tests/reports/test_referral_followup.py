@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.cases.models import Referral
+from app.clock import helpline_today
 from app.db import db, utcnow
 from app.referrals import services as referrals
 from tests.auth.helpers import audit_events
@@ -40,7 +41,7 @@ def answer(app, people, referral_id: int, days_after_made: float, outcome: str =
 def overdue(app, referral_id: int, days: int) -> None:
     with app.app_context():
         db.session.execute(update(Referral).where(Referral.id == referral_id)
-                           .values(due_date=referrals.today() - timedelta(days=days)))
+                           .values(due_date=helpline_today() - timedelta(days=days)))
         db.session.commit()
 
 

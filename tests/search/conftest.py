@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 from lxml import html
 from sqlalchemy import select
@@ -35,11 +33,6 @@ from tests.recordings.pipeline import (  # noqa: F401
 from tests.transcription.speech import speech_models, test_audio, vosk_model  # noqa: F401
 
 import_all()  # every model registered before base_config drops the tables
-
-
-def helpline_today(app) -> date:
-    """Today where the helpline is: the date filters are days in its time zone, not the machine's."""
-    return datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
 
 
 def add_call(app, people: dict[str, int], *, operator: str = "aigerim", language: str = "kk",

@@ -12,9 +12,10 @@ from app.chat import services as chat
 from app.chat.models import ChatMessage
 from app.db import db
 from tests.auth.helpers import audit_events
+from tests.clock import helpline_day
 from tests.replay.chats import chat_case, message_id, place
 
-from .conftest import add_call, helpline_today, search
+from .conftest import add_call, search
 
 CASE = {"category": "child_rights", "contact_type": "substantive", "outcome": "advice_given"}
 
@@ -82,7 +83,7 @@ def test_filters_narrow_chats_by_their_case_language_and_day(app, people, superv
         db.session.execute(update(ChatMessage).where(ChatMessage.id == kk.message_ids[0])
                            .values(created_at=datetime.now(UTC) - timedelta(days=10)))
         db.session.commit()
-    today = helpline_today(app)
+    today = helpline_day(app)
 
     def found(**filters) -> list[str]:
         return [hit.chat for hit in search(supervisor, q="мектеп", **filters).hits]

@@ -14,8 +14,9 @@ from app.cases.models import Case
 from app.db import db
 from app.transcription.models import Transcript
 from tests.auth.helpers import audit_events, log_in
+from tests.clock import helpline_day
 
-from .conftest import add_call, add_pipeline_recording, add_transcript, helpline_today, search
+from .conftest import add_call, add_pipeline_recording, add_transcript, search
 
 
 def transcript_words(app, recording: int) -> list[tuple[str, float]]:
@@ -110,7 +111,7 @@ def test_filters_narrow_by_case_and_call(app, people, supervisor):
         db.session.execute(update(Call).where(Call.call_sid == first)
                            .values(created_at=datetime.now(UTC) - timedelta(days=10)))
         db.session.commit()
-    today = helpline_today(app)
+    today = helpline_day(app)
 
     def found(**filters) -> list[str]:
         return [hit.call_sid for hit in search(supervisor, q="сосед", **filters).hits]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, render_template
@@ -103,33 +103,52 @@ def queue_rows(earlier: dict[int, contacts.EarlierContacts] | None = None) -> li
     return rows
 
 
+@dataclass
+class _Reading:
+    """One reading of the line, and its renderings by (language, may pick)."""
+
+    rows: list[QueueRow]
+    at: float  # time.monotonic() of the reading
+    html: dict[tuple[str, bool], str] = field(default_factory=dict)
+
+
 class SharedLine:
     """The line as every console open in this web process shows it: read and rendered once for all of them.
 
     Every console streams the same line: read and rendered per console and per poll, 50 open consoles read
     and rendered it 50 times a second (bench/chat.py). The first stream to ask after ``fresh_seconds`` reads
-    it again; the others get that reading, rendered once per language and role.
+    it again; the others get the last reading meanwhile, rendered once per language and role. They never
+    wait for the reader: a waiting stream holds a database connection, and with the pool taken by waiters
+    the reader would wait for a connection for ever (it did, under bench/chat.py, until the pool timed out).
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()  # one reading at a time; the others wait for it instead of repeating it
-        self._read_at = float("-inf")
-        self._rows: list[QueueRow] = []
+        self._reading_now = threading.Lock()
+        self._last: _Reading | None = None
         self._earlier: dict[int, contacts.EarlierContacts] = {}
-        self._html: dict[tuple[str, bool], str] = {}
 
     def html(self, may_pick: bool, fresh_seconds: float) -> str:
-        with self._lock:
-            now = time.monotonic()
-            if now - self._read_at >= fresh_seconds:
-                self._rows = queue_rows(self._earlier)
-                self._earlier = {row.entry_id: row.earlier_contacts for row in self._rows}  # those still waiting
-                self._html = {}
-                self._read_at = now
-            key = (current_language(), may_pick)
-            if key not in self._html:
-                self._html[key] = render_template("console/_queue.html", rows=self._rows, may_pick=may_pick)
-            return self._html[key]
+        reading = self._last
+        if reading is None or time.monotonic() - reading.at >= fresh_seconds:
+            reading = self._read(reading)
+        key = (current_language(), may_pick)
+        if key not in reading.html:
+            reading.html[key] = render_template("console/_queue.html", rows=reading.rows, may_pick=may_pick)
+        return reading.html[key]
+
+    def _read(self, last: _Reading | None) -> _Reading:
+        """Read the line, unless another stream is reading it: then the last reading will do, if there is one."""
+        alone = self._reading_now.acquire(blocking=False)
+        if not alone and last is not None:
+            return last
+        try:
+            rows = queue_rows(self._earlier)
+            self._earlier = {row.entry_id: row.earlier_contacts for row in rows}  # those still waiting
+            self._last = _Reading(rows, time.monotonic())
+            return self._last
+        finally:
+            if alone:
+                self._reading_now.release()
 
 
 def shared_line() -> SharedLine:
@@ -153,3 +172,4 @@ def operator_state(user_id: int, is_operator: bool) -> OperatorState:
                          tuple(HeldChat(case_id, conversation_id, conversation_id in owed)
                                for case_id, conversation_id in held),
                          current_app.config["CHATS_PER_OPERATOR"])
+

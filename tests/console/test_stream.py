@@ -187,3 +187,24 @@ def test_consoles_share_one_reading_of_the_line_each_in_its_own_language(app, ca
     assert len(reads) == 1
     assert f'data-entry="{second}"' in shown("ru", may_pick=False, fresh_seconds=0)[0]
     assert len(reads) == 2
+
+
+def test_a_console_never_waits_for_another_reading_the_line(app, caller, monkeypatch):
+    """A waiting stream would hold a database connection the reader may need (a deadlock once the pool is taken)."""
+    from app.console import live
+
+    line, first = live.SharedLine(), caller()
+
+    def shown(fresh_seconds: float) -> str:
+        with app.test_request_context("/console/stream"):
+            return line.html(True, fresh_seconds)
+
+    line._reading_now.acquire()  # another stream is reading the line now
+    try:
+        assert f'value="{first}"' in shown(0)  # no reading yet: it reads too, without waiting
+        second = caller()
+        assert f'value="{second}"' not in shown(0)  # the last reading, not a wait for the next
+    finally:
+        line._reading_now.release()
+    assert f'value="{second}"' in shown(0)
+

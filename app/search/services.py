@@ -126,6 +126,16 @@ def _page(filters: Filters, page: int) -> Results:
     return Results(hits, page, total)
 
 
+def _within_days(query, moment, filters: Filters):
+    """``query`` narrowed to the filter's days by the column ``moment``."""
+    since, until = _window(filters)
+    if since is not None:
+        query = query.where(moment >= since)
+    if until is not None:
+        query = query.where(moment < until)
+    return query
+
+
 def _window(filters: Filters) -> tuple[datetime | None, datetime | None]:
     """The filter's days as UTC moments: from the first day's local midnight to the midnight after the last."""
     zone = helpline_zone()
@@ -156,11 +166,7 @@ def _transcripts(filters: Filters, dialect: str):
              .join(Recording, Recording.id == Transcript.recording_id)
              .outerjoin(Call, Call.id == Recording.call_id)
              .where(matches(Transcript.text, "fts_transcripts", filters.terms, dialect)))
-    since, until = _window(filters)
-    if since is not None:
-        query = query.where(at >= since)
-    if until is not None:
-        query = query.where(at < until)
+    query = _within_days(query, at, filters)
     if filters.language:
         query = query.where(Transcript.language == filters.language)
     if conditions := _case_conditions(filters, with_language=False):  # the call belongs to such a case
@@ -173,11 +179,7 @@ def _case_notes(filters: Filters, dialect: str):
     query = (select(literal(CASE_NOTE, String).label("kind"), Case.id.label("id"), Case.opened_at.label("at"))
              .where(matches(Case.notes, "fts_case_notes", filters.terms, dialect),
                     *_case_conditions(filters, with_language=True)))
-    since, until = _window(filters)
-    if since is not None:
-        query = query.where(Case.opened_at >= since)
-    if until is not None:
-        query = query.where(Case.opened_at < until)
+    query = _within_days(query, Case.opened_at, filters)
     return query
 
 
@@ -186,11 +188,7 @@ def _chat_messages(filters: Filters, dialect: str):
              .join(Conversation, Conversation.id == ChatMessage.conversation_id)
              .where(matches(ChatMessage.text, "fts_chat_messages", filters.terms, dialect),
                     ChatMessage.author != Author.SYSTEM))
-    since, until = _window(filters)
-    if since is not None:
-        query = query.where(ChatMessage.created_at >= since)
-    if until is not None:
-        query = query.where(ChatMessage.created_at < until)
+    query = _within_days(query, ChatMessage.created_at, filters)
     if filters.language:
         query = query.where(Conversation.language == filters.language)
     if conditions := _case_conditions(filters, with_language=False):  # the chat belongs to such a case

@@ -185,3 +185,16 @@ def call(simulator):
         return simulator.call(ScriptedCaller(script.split()), **kwargs)
 
     return place
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium, driven by Playwright, for one test (a module may ask for other flags with its own)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.console.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -14,7 +14,8 @@ import pytest
 
 from app.web import sse
 from tests.auth.helpers import PASSWORD
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import ARTIFACTS, CHROMIUM  # noqa: F401
 
 pytestmark = [
     pytest.mark.slow,
@@ -24,9 +25,7 @@ pytestmark = [
 
 def sign_in(page, site: str, name: str, password: str = PASSWORD) -> None:
     page.goto(f"{site}/login?lang=en")
-    page.fill("#username", name)
-    page.fill("#password", password)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, name, password)
 
 
 def test_an_admin_creates_signs_out_and_audits_an_operator(app, people, live_server, browser, monkeypatch):  # noqa: F811

@@ -18,9 +18,10 @@ from app.operators import services as operators
 from app.operators.models import Availability
 from app.queue.models import EntryState
 from app.simulator.engine import CallSimulator, HttpTransport, ScriptedCaller
-from tests.auth.helpers import PASSWORD, create_user
+from tests.auth.helpers import create_user
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, browser, site, standin  # noqa: F401
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import ARTIFACTS, CHROMIUM, site, standin  # noqa: F401
 from tests.queue.helpers import add_caller
 
 from .conftest import midday_zone
@@ -108,9 +109,7 @@ def test_the_board_moves_live_as_a_caller_enters_and_hangs_up(app, site, browser
 
     # Signing in leads to the board.
     page.goto(f"{site}/?lang=en")
-    page.fill("#username", "saule")
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, "saule")
     page.wait_for_url(f"{site}/supervisor/board")
     page.wait_for_selector('#live[data-state="live"]')
     assert number(page, '[data-figure="waiting"] .value') == "0"

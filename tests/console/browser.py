@@ -1,10 +1,12 @@
-"""What the console's browser tests share: Debian's chromium and the app served over real HTTP."""
+"""What the browser tests share: Debian's chromium, the app served over real HTTP, the sign-in form."""
 
 from __future__ import annotations
 
 import threading
 
 from werkzeug.serving import make_server
+
+from tests.auth.helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -25,3 +27,10 @@ class Served:
         self.server.shutdown()
         self.thread.join(timeout=5)
         self.server.server_close()  # joins the request threads: no stream outlives the test's database
+
+
+def submit_sign_in(page, name: str, password: str = PASSWORD) -> None:
+    """Fill in the sign-in form the page shows and send it; the caller waits for where it lands."""
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")

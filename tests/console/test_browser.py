@@ -19,9 +19,9 @@ from app.core.vocab import Priority
 from app.simulator.engine import CallSimulator, HttpTransport, ScriptedCaller
 from app.simulator.twilio_api import TwilioStandIn
 from app.web import sse
-from tests.auth.helpers import PASSWORD, create_user
+from tests.auth.helpers import create_user
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
-from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, Served
+from tests.console.browser import CHROMIUM, Served, submit_sign_in
 from tests.queue.helpers import add_caller
 from tests.twilio_spec import twilio_spec
 
@@ -59,16 +59,6 @@ def site(app, standin, monkeypatch):
     yield served.url
     standin.webhooks.session.close()
     served.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class SimulatedCaller:
@@ -111,9 +101,7 @@ def test_an_operator_takes_a_live_caller_and_logs_the_case(app, site, standin, b
     # Signing in leads back to the console, in English.
     page.goto(f"{site}/console/?lang=en")
     assert "/login" in page.url
-    page.fill("#username", "aigerim")
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, "aigerim")
     page.wait_for_url(f"{site}/console/?lang=en")
     page.wait_for_selector('#live[data-state="live"]')
     assert page.locator("#queue").inner_text().strip().endswith("Nobody is waiting.")
@@ -200,9 +188,7 @@ def test_the_queue_stays_live_when_the_stream_ends_and_the_browser_reconnects(ap
     page = browser.new_page(locale="en-GB")
     page.set_default_timeout(15_000)
     page.goto(f"{site}/console/?lang=en")
-    page.fill("#username", "aigerim")
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, "aigerim")
     page.wait_for_selector('#live[data-state="live"]')
     page.evaluate("window.stillTheSamePage = true")
     page.wait_for_timeout(1500)  # a few streams have come and gone

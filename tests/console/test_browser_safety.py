@@ -21,10 +21,11 @@ from app.drafts.models import CaseDraft
 from app.operators import services as operators
 from app.operators.models import Availability
 from app.web import sse
-from tests.auth.helpers import PASSWORD, create_user
+from tests.auth.helpers import create_user
 from tests.chat.helpers import start_chat
+from tests.console.browser import submit_sign_in
 from tests.console.records import case_of
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, browser, site, standin  # noqa: F401
+from tests.console.test_browser import ARTIFACTS, CHROMIUM, site, standin  # noqa: F401
 from tests.queue.helpers import add_caller
 
 pytestmark = [pytest.mark.slow,
@@ -36,19 +37,13 @@ def app(make_app, standin):  # noqa: F811 (the console's browser fixtures)
     return make_app(TWILIO_API_BASE_URL=standin.url, TWILIO_SIMULATOR=False)
 
 
-def sign_in(page, site: str, name: str = "aigerim") -> None:  # noqa: F811
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
-
-
 def console(browser, site):  # noqa: F811
     page = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900}).new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{site}/?lang=en")
-    sign_in(page, site)
+    submit_sign_in(page, "aigerim")
     page.wait_for_url(f"{site}/console/")
     return page, errors
 
@@ -80,7 +75,7 @@ def test_a_note_typed_when_the_sign_in_ends_is_saved_after_signing_in_again(app,
     with page.expect_popup() as opened:
         page.click('#signin-again [data-action="sign-in"]')
     popup = opened.value
-    sign_in(popup, site)
+    submit_sign_in(popup, "aigerim")
     page.wait_for_selector('.flash:has-text("Saved.")')  # the page saw the sign-in, and the Save went through
     assert page.url == f"{site}/console/cases/{case_id}"
     with app.app_context():

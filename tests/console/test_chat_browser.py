@@ -17,9 +17,9 @@ from app.chat import services as chat
 from app.chat.models import Author
 from app.core.vocab import Priority
 from app.web import sse
-from tests.auth.helpers import PASSWORD, create_user
+from tests.auth.helpers import create_user
 from tests.chat.helpers import add_place, message_id, start_chat
-from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, Served
+from tests.console.browser import CHROMIUM, Served, submit_sign_in
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -39,16 +39,6 @@ def site(app, monkeypatch):
     served.stop()
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def test_an_operator_takes_a_chat_talks_with_the_child_and_closes_its_case(app, site, browser):
     create_user(app, "aigerim", "operator")
     with app.app_context():
@@ -66,9 +56,7 @@ def test_an_operator_takes_a_chat_talks_with_the_child_and_closes_its_case(app, 
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{site}/console/?lang=en")
-    page.fill("#username", "aigerim")
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, "aigerim")
     page.wait_for_url(f"{site}/console/?lang=en")
 
     # The chat waits in the line with its place; the operator takes it and lands on its pane.
@@ -143,9 +131,7 @@ def test_the_pane_stops_taking_replies_when_the_child_ends_the_chat(app, site, b
     page = browser.new_page(locale="en-GB")
     page.set_default_timeout(20_000)
     page.goto(f"{site}/console/?lang=en")
-    page.fill("#username", "aigerim")
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, "aigerim")
     page.click(f'#queue tr[data-entry="{started.entry_id}"] button.take')
     page.wait_for_url(f"{site}/console/cases/*")
     page.wait_for_selector('#chat[data-live="open"]')

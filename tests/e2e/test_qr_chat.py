@@ -23,8 +23,7 @@ from app.chat.models import ConversationState
 from app.db import db
 from app.web import sse
 from app.webchat import stream
-from tests.auth.helpers import PASSWORD
-from tests.console.test_chat_browser import CHROMIUM, Served, browser  # noqa: F401
+from tests.console.browser import CHROMIUM, Served, submit_sign_in
 from tests.webchat.test_browser import PHONE, SAYS
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -62,9 +61,7 @@ def site(app, monkeypatch):
 
 def sign_in(page, site: str, path: str, username: str) -> None:
     page.goto(f"{site}{path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, username)
     page.wait_for_url(f"{site}{path}")
 
 

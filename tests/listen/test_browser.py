@@ -24,9 +24,9 @@ from app.queue.models import EntryState
 from app.simulator.engine import CallSimulator, HttpTransport, ScriptedCaller
 from app.voice import services as voice
 from app.web import sse
-from tests.auth.helpers import PASSWORD
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, RUSSIAN_CHILD, browser  # noqa: F401 (fixture)
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import ARTIFACTS, CHROMIUM, RUSSIAN_CHILD  # noqa: F401 (fixture)
 
 from .conftest import SUPERVISOR_PHONE, entry_state, spec_problems, value_problems, wait_for
 
@@ -68,9 +68,7 @@ def test_a_supervisor_listens_in_coaches_and_leaves(app, site, standin, people, 
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{site}/supervisor/live?lang=en")
-    page.fill("#username", "saule")
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, "saule")
     page.wait_for_url(f"{site}/supervisor/live?lang=en")
     assert page.inner_text("#calls").strip() == "No conversation is in progress."
     page.fill("#endpoint", SUPERVISOR_PHONE)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.helpers import PASSWORD, create_user
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, browser, site, standin  # noqa: F401
+from tests.auth.helpers import create_user
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import ARTIFACTS, CHROMIUM, site, standin  # noqa: F401
 
 from .conftest import refer
 
@@ -29,9 +30,7 @@ def sign_in(browser, site, name: str, landing: str):  # noqa: F811
     page = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900}).new_page()
     page.set_default_timeout(20_000)
     page.goto(f"{site}/?lang=en")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, name)
     page.wait_for_url(f"{site}{landing}")
     return page
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.helpers import PASSWORD, audit_events
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Served
+from tests.auth.helpers import audit_events
+from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, Served, submit_sign_in
+from tests.console.test_browser import ARTIFACTS
 
 from .test_replay import stored_words
 
@@ -69,9 +70,7 @@ def test_the_transcript_follows_the_audio_and_a_click_seeks(replayable, site, br
     url = f"{site}/supervisor/calls/{replayable.call_sid}?lang=en"
     page.goto(url)
     assert "/login" in page.url
-    page.fill("#username", "saule")
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
+    submit_sign_in(page, "saule")
     page.wait_for_url(url)
     assert page.locator(f'.transcript[data-recording="{rec}"] .w[aria-current]').count() == 0
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.helpers import PASSWORD, audit_events
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, Served, browser  # noqa: F401
+from tests.auth.helpers import audit_events
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import ARTIFACTS, CHROMIUM, Served  # noqa: F401
 
 from .chats import chat_case, place
 
@@ -33,9 +34,7 @@ def test_a_supervisor_searches_a_chat_message_and_reads_the_chat(app, people, br
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{served.url}/supervisor/search?lang=en")
-        page.fill("#username", "saule")
-        page.fill("#password", PASSWORD)
-        page.click("form button[type=submit]")
+        submit_sign_in(page, "saule")
         page.wait_for_url("**/supervisor/search**")
 
         page.fill("#q", "брат бьёт")

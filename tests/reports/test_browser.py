@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.helpers import PASSWORD
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, Served, browser  # noqa: F401
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import ARTIFACTS, CHROMIUM, Served  # noqa: F401
 
 from .conftest import add_contact
 from .test_reports import local, today
@@ -28,9 +28,7 @@ def test_a_supervisor_reads_the_charts_and_downloads_a_csv(app, people, browser,
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page.goto(f"{served.url}/supervisor/reports?lang=en")
-        page.fill("#username", "saule")
-        page.fill("#password", PASSWORD)
-        page.click("form button[type=submit]")
+        submit_sign_in(page, "saule")
         page.wait_for_url("**/supervisor/reports**")
         chart = page.locator('section[data-report="per_hour"] svg')
         assert chart.get_attribute("role") == "img"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.helpers import PASSWORD
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, Served, browser  # noqa: F401
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import ARTIFACTS, CHROMIUM, Served  # noqa: F401
 
 from .conftest import add_call, add_pipeline_recording
 from .test_search import transcript_words
@@ -39,9 +39,7 @@ def test_a_supervisor_searches_a_spoken_word_and_the_replay_opens_there(make_pip
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{served.url}/supervisor/search?lang=en")
-        page.fill("#username", "saule")
-        page.fill("#password", PASSWORD)
-        page.click("form button[type=submit]")
+        submit_sign_in(page, "saule")
         page.wait_for_url("**/supervisor/search**")
 
         page.fill("#q", word)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.helpers import PASSWORD
-from tests.console.test_browser import CHROMIUM, browser  # noqa: F401
+from tests.console.browser import submit_sign_in
+from tests.console.test_browser import CHROMIUM  # noqa: F401
 from tests.test_access_matrix import ROUTES, _path, _rules, app, records  # noqa: F401
 
 pytestmark = [
@@ -79,9 +79,7 @@ def test_no_page_of_any_role_breaks_the_policy(app, people, records, live_server
     for role, name in NAMES.items():
         watcher = Watcher(browser.new_context(locale="en-GB"))
         watcher.open(f"{live_server}/login?lang=en")
-        watcher.page.fill("#username", name)
-        watcher.page.fill("#password", PASSWORD)
-        watcher.page.click("form button[type=submit]")
+        submit_sign_in(watcher.page, name)
         watcher.page.wait_for_load_state("load")
         assert "/login" not in watcher.page.url, f"{name} did not sign in"
         pages = _pages(app, records, people, role)

@@ -16,7 +16,7 @@ from app.contacts import services as contacts
 from app.db import db
 from app.queue.models import QueueEntry
 from app.webchat import stream
-from tests.console.test_browser import CHROMIUM, browser  # noqa: F401
+from tests.console.test_browser import CHROMIUM  # noqa: F401
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}

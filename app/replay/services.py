@@ -21,6 +21,7 @@ from app.audit import services as audit
 from app.auth.models import Role, User
 from app.calls.models import Call
 from app.calls.services import find_call
+from app.cases import services as case_services
 from app.cases.models import Case, CaseCall, CaseConversation
 from app.chat import services as chat_services
 from app.chat.models import ChatMessage, Conversation
@@ -227,14 +228,12 @@ def replay(call_sid: str, user: User, *, at: float | None = None, recording_id: 
                   [_shown(r) for r in rows])
     if at is not None:
         _start(page.recordings, at, recording_id)
-    for case in page.cases:  # the page shows each case's notes, referrals and outcome
-        audit.record("case.read", actor=user, target_type="case", target_id=case.id, via="replay")
     for recording in rows:
         _audit("recording.open", user, recording, state=recording.state.value)
         for transcript in recording.transcripts:
             audit.record("transcript.read", actor=user, target_type="transcript", target_id=transcript.id,
                          recording_sid=recording.recording_sid, via="replay")
-    db.session.commit()
+    case_services.record_reads([case.id for case in page.cases], user.id, "replay")  # notes, referrals, outcome shown
     return page
 
 
@@ -285,7 +284,5 @@ def chat_replay(conversation_id: int, user: User) -> ChatReplay:
     page = ChatReplay(chat, db.session.get(Place, chat.place_id) if chat.place_id is not None else None,
                       db.session.scalar(select(QueueEntry).where(QueueEntry.conversation_id == chat.id)),
                       messages, names, cases_of_chat(chat.id))
-    for case in page.cases:  # the page shows each case's notes, referrals and outcome
-        audit.record("case.read", actor=user, target_type="case", target_id=case.id, via="replay")
-    db.session.commit()
+    case_services.record_reads([case.id for case in page.cases], user.id, "replay")  # notes, referrals, outcome shown
     return page

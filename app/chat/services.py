@@ -30,6 +30,7 @@ from app.audit import services as audit
 from app.auth.models import Role, User
 from app.cases.models import Case, CaseConversation
 from app.core import chat as rules
+from app.core.parsing import LARGEST_INTEGER
 from app.core.privacy import keyed_hash
 from app.core.vocab import Channel, Language, Priority
 from app.db import db, utcnow
@@ -202,7 +203,7 @@ def messages_after(conversation_id: int, after_id: int = 0, *, reader_id: int | 
     """
     chat = _get(conversation_id)
     reader = _reader(reader_id, chat) if reader_id is not None else None
-    after_id = min(max(after_id, 0), 2**31 - 1)  # ids are 32-bit integers on PostgreSQL
+    after_id = min(max(after_id, 0), LARGEST_INTEGER)  # ids are 32-bit integers on PostgreSQL
     messages = list(db.session.scalars(
         select(ChatMessage).where(ChatMessage.conversation_id == chat.id, ChatMessage.id > after_id)
         .order_by(ChatMessage.id).limit(limit)))

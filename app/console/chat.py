@@ -81,14 +81,6 @@ def render_message(message: ChatMessage) -> str:
     return render_template("console/_message.html", message=message)
 
 
-def last_seen(header: str | None, after: str | None) -> int:
-    """The id of the last message the browser has: ``Last-Event-ID`` on a reconnect, else the page's ``after``."""
-    for value in (header, after):
-        if value is not None and value.strip().isdigit():
-            return min(int(value), 2**31 - 1)
-    return 0
-
-
 def events(conversation_id: int, reader_id: int, after: int, allowed: Callable[[], bool]) -> Iterator[str]:
     """Server-sent events of a chat's messages after ``after``, each with its id, as they are stored.
 

@@ -348,10 +348,10 @@ def chat_stream(conversation_id: int):
     if current_user.role not in (Role.OPERATOR, *WATCHERS):
         abort(403)
     try:  # may they read it? (nothing is after the largest id: nothing is read, nothing audited)
-        chat.messages_after(conversation_id, 2**31 - 1, reader_id=current_user.id)
+        chat.messages_after(conversation_id, parsing.LARGEST_INTEGER, reader_id=current_user.id)
     except chat.ChatError as error:
         abort(404 if error.key == "chat_error_not_found" else 403)
-    after = chat_pane.last_seen(request.headers.get("Last-Event-ID"), request.args.get("after"))
+    after = sse.last_event_id(request.headers.get("Last-Event-ID"), request.args.get("after"))
     allowed = functools.partial(people.session_allows, current_user.get_id(), (Role.OPERATOR, *WATCHERS))
     events = chat_pane.events(conversation_id, current_user.id, after, allowed)
     return Response(stream_with_context(events), mimetype="text/event-stream",

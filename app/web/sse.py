@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth import services as people
 from app.auth.models import Role
+from app.core.parsing import LARGEST_INTEGER
 from app.db import db
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,18 @@ STREAM_SECONDS = 300.0  # then the stream ends and the browser reconnects (no re
 KEEPALIVE_SECONDS = 5.0  # a comment this often: proxies keep a quiet stream open, and a gone browser frees its thread
 RECHECK_SECONDS = 30.0  # a stream woken by changes reads the database this often anyway, woken or not
 RETRY_MS = 2000  # how soon the browser reconnects after the stream ends
+
+
+def last_event_id(header: str | None, page: str | None) -> int:
+    """The id of the last event the browser has: ``Last-Event-ID`` on a reconnection, else the page's own; 0: none.
+
+    ASCII digits only (``int()`` also reads "²" or "١٢", and refuses thousands of digits), at most the largest id.
+    """
+    for value in (header, page):
+        digits = (value or "").strip()
+        if digits.isascii() and digits.isdigit():
+            return LARGEST_INTEGER if len(digits) > len(str(LARGEST_INTEGER)) else min(int(digits), LARGEST_INTEGER)
+    return 0
 
 
 def event(name: str, data: str) -> str:

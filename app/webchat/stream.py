@@ -36,14 +36,6 @@ STREAM_SECONDS = 300.0
 RETRY_MS = 2000
 
 
-def last_seen(header: str | None, query: str | None) -> int:
-    """The id of the last message the page has: ``Last-Event-ID`` on a reconnection, else the page's own."""
-    for value in (header, query):
-        if value and value.strip().isdigit():
-            return min(int(value), 2**31 - 1)
-    return 0
-
-
 def _message(view: dict) -> str:
     return f"id: {view['id']}\n" + sse.event("message", json.dumps(view, ensure_ascii=False))
 

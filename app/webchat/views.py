@@ -28,6 +28,7 @@ from app.chat.models import ConversationState
 from app.core import webwalk
 from app.ivr import services as ivr
 from app.queue import services as line
+from app.web import sse
 from app.web.pages import this_page
 
 from . import page, stream
@@ -186,7 +187,7 @@ def send():
 def chat_stream():
     """The chat's live events (server-sent): new messages after ``Last-Event-ID`` (or ``?after=``), the place in line."""
     conversation = page.held_chat()
-    after = stream.last_seen(request.headers.get("Last-Event-ID"), request.args.get("after"))
+    after = sse.last_event_id(request.headers.get("Last-Event-ID"), request.args.get("after"))
     if conversation is None or (conversation.state is ConversationState.CLOSED
                                 and not chat.messages_after(conversation.id, after, limit=1)):
         return Response(status=204)  # nothing (more) to follow: EventSource stops reconnecting

@@ -165,6 +165,15 @@ def test_events_split_multiline_fragments_into_data_lines():
     assert sse.event("queue", "") == "event: queue\ndata: \n\n"
 
 
+def test_the_last_event_id_is_ascii_digits_up_to_the_largest_id_else_the_pages_own_else_none():
+    from app.core.parsing import LARGEST_INTEGER
+
+    assert sse.last_event_id("12", "3") == 12 and sse.last_event_id(None, "3") == 3
+    assert sse.last_event_id("²", "5") == 5  # a digit to isdigit(), not to int(): was a 500
+    assert sse.last_event_id("١٢", None) == 0 and sse.last_event_id("-1", "x") == 0
+    assert sse.last_event_id("9" * 5000, None) == sse.last_event_id("99999999999", None) == LARGEST_INTEGER
+
+
 def test_consoles_share_one_reading_of_the_line_each_in_its_own_language(app, caller, monkeypatch):
     from app.console import live
     from app.i18n import translate

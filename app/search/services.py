@@ -119,9 +119,10 @@ def _page(filters: Filters, page: int) -> Results:
                         selectinload(Transcript.words))
     cases = _load(Case, [i for kind, i in rows if kind == CASE_NOTE], selectinload(Case.calls))
     messages = _load(ChatMessage, [i for kind, i in rows if kind == CHAT], selectinload(ChatMessage.conversation))
+    places = _load(Place, list({m.conversation.place_id for m in messages.values()} - {None}))
     words = filters.terms
     hit_of = {TRANSCRIPT: lambda i: _transcript_hit(transcripts[i], words),
-              CASE_NOTE: lambda i: _case_hit(cases[i], words), CHAT: lambda i: _chat_hit(messages[i], words)}
+              CASE_NOTE: lambda i: _case_hit(cases[i], words), CHAT: lambda i: _chat_hit(messages[i], places, words)}
     hits = [hit_of[kind](i) for kind, i in rows]
     return Results(hits, page, total)
 
@@ -219,9 +220,9 @@ def _case_hit(case: Case, words: list[str]) -> Hit:
                language=case.language, snippet=snippet(case.notes, words), case_id=case.id)
 
 
-def _chat_hit(message: ChatMessage, words: list[str]) -> Hit:
+def _chat_hit(message: ChatMessage, places: dict[int, Place], words: list[str]) -> Hit:
     chat = message.conversation
-    place = db.session.get(Place, chat.place_id) if chat.place_id is not None else None
+    place = places.get(chat.place_id)
     return Hit(kind=CHAT, at=message.created_at, call_sid=None, speaker=None, language=chat.language,
                snippet=snippet(message.text, words), conversation_id=chat.id, message_id=message.id,
                author=message.author, place=place.name if place else None, region=chat.region)

@@ -27,13 +27,17 @@ class Attempt:
     """The counters one sign-in attempt touches, by scope (keys are keyed hashes)."""
 
     keys: dict[Scope, str]
-    source: str  # the keyed hash of the source alone, for the audit log
 
     @classmethod
     def of(cls, username: str, address: str | None) -> Attempt:
         account, source = username.strip().lower(), address or "unknown"
         return cls({Scope.PAIR: _hash(f"pair\0{account}\0{source}"), Scope.SOURCE: _hash(f"source\0{source}"),
-                    Scope.ACCOUNT: _hash(f"account\0{account}")}, _hash(f"source\0{source}"))
+                    Scope.ACCOUNT: _hash(f"account\0{account}")})
+
+    @property
+    def source(self) -> str:
+        """The keyed hash of the source alone, for the audit log."""
+        return self.keys[Scope.SOURCE]
 
 
 def held_until(attempt: Attempt) -> tuple[datetime, Scope] | None:

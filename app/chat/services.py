@@ -221,11 +221,16 @@ def _reader(user_id: int, chat: Conversation) -> User:
         raise ChatError("chat_error_not_yours")
     if user.role is Role.SUPERVISOR or chat.operator_id == user.id:
         return user
-    case_operator = db.session.scalar(select(Case.operator_id).join(CaseConversation).where(
-        CaseConversation.conversation_id == chat.id).order_by(Case.id.desc()).limit(1))
-    if user.role is Role.OPERATOR and case_operator == user.id:
+    case = case_of_chat(chat.id)
+    if user.role is Role.OPERATOR and case is not None and case.operator_id == user.id:
         return user
     raise ChatError("chat_error_not_yours")
+
+
+def case_of_chat(conversation_id: int) -> Case | None:
+    """The case a chat belongs to (the newest, should it belong to several)."""
+    return db.session.scalar(select(Case).join(CaseConversation).where(
+        CaseConversation.conversation_id == conversation_id).order_by(Case.id.desc()).limit(1))
 
 
 def awaiting_reply(conversation_ids: Iterable[int]) -> set[int]:

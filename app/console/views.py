@@ -329,7 +329,7 @@ def _held_chat(conversation_id: int):
 
 
 def _chat_case_id(conversation_id: int) -> int:
-    record = contacts.case_of_chat(conversation_id)
+    record = chat.case_of_chat(conversation_id)
     if record is None:
         abort(404)
     return record.id

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.calls import services as calls
 from app.calls.models import Call
 from app.cases import services as cases
-from app.cases.models import Case, CaseCall, CaseConversation
+from app.cases.models import Case, CaseCall
 from app.chat import live as chat_live
 from app.chat import services as chat
 from app.core.cases import Outcome
@@ -156,12 +156,6 @@ def _no_room(operator_id: int, channel: Channel) -> TakeError:
     """The operator holds as much of ``channel`` as they may: the error names their open case of that kind."""
     return TakeError(CLOSE_CALL_FIRST if channel is Channel.PHONE else CHATS_FULL,
                      operators.held_case(operator_id, channel))
-
-
-def case_of_chat(conversation_id: int) -> Case | None:
-    """The case a chat belongs to (the newest, should it belong to several)."""
-    return db.session.scalar(select(Case).join(CaseConversation).where(
-        CaseConversation.conversation_id == conversation_id).order_by(Case.id.desc()).limit(1))
 
 
 def place_names(place_ids: set[int]) -> dict[int, str]:

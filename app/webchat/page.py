@@ -7,8 +7,6 @@ cookie, nowhere else; the conversation code is there only until the page has sho
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app, request, session
 
 from app.chat import services as chat
@@ -62,7 +60,7 @@ def message_view(message: ChatMessage) -> dict:
     who = {Author.CHILD: "webchat_you", Author.OPERATOR: "webchat_operator", Author.SYSTEM: "webchat_helpline"}
     body = text(message.text) if message.author is Author.SYSTEM else message.text
     return {"id": message.id, "author": message.author.value, "who": text(who[message.author]), "text": body,
-            "at": _local(message.created_at).strftime("%H:%M")}
+            "at": helpline_time(message.created_at).strftime("%H:%M")}
 
 
 def waiting_text(conversation: Conversation) -> str:
@@ -81,5 +79,3 @@ def waiting_text(conversation: Conversation) -> str:
     return text("webchat_wait", position=info.position, minutes=band)
 
 
-def _local(moment: datetime) -> datetime:
-    return helpline_time(moment)

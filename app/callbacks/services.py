@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.audit import services as audit
 from app.db import db, utcnow
+from app.queue import services as queue
 from app.queue.models import EntryState, QueueEntry
 
 from . import vault
@@ -89,6 +90,7 @@ def expire(callback: CallbackRequest) -> None:
     callback.state, callback.closed_at, callback.number_ciphertext = CallbackState.EXPIRED, utcnow(), None
     entry = callback.entry
     if entry.state.in_line or entry.state is EntryState.ASSIGNED:
-        entry.state, entry.ended_at, entry.operator_id = EntryState.ABANDONED, utcnow(), None
+        queue.end(entry, EntryState.ABANDONED)
+        entry.operator_id = None
     audit.record("callback.expired", actor_label="system", target_type="queue_entry", target_id=entry.id)
     db.session.commit()

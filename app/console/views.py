@@ -13,7 +13,6 @@ import functools
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -21,14 +20,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
-from app.auth import services as people
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.cases import services as cases
@@ -341,21 +338,15 @@ def _wants_json() -> bool:
 
 
 @bp.get("/chats/<int:conversation_id>/stream")
-def chat_stream(conversation_id: int):
+@sse.streams_for(Role.OPERATOR, *WATCHERS)
+def chat_stream(conversation_id: int, allowed):
     """Server-sent events: the chat's messages after ``Last-Event-ID`` (or ``?after=``), live, each once."""
-    if not current_user.is_authenticated:
-        return Response("sign in first", status=401, mimetype="text/plain")  # EventSource stops; the page reloads
-    if current_user.role not in (Role.OPERATOR, *WATCHERS):
-        abort(403)
     try:  # may they read it? (nothing is after the largest id: nothing is read, nothing audited)
         chat.messages_after(conversation_id, parsing.LARGEST_INTEGER, reader_id=current_user.id)
     except chat.ChatError as error:
         abort(404 if error.key == "chat_error_not_found" else 403)
     after = sse.last_event_id(request.headers.get("Last-Event-ID"), request.args.get("after"))
-    allowed = functools.partial(people.session_allows, current_user.get_id(), (Role.OPERATOR, *WATCHERS))
-    events = chat_pane.events(conversation_id, current_user.id, after, allowed)
-    return Response(stream_with_context(events), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return chat_pane.events(conversation_id, current_user.id, after, allowed)
 
 
 @bp.post("/chats/<int:conversation_id>/messages")

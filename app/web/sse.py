@@ -99,25 +99,46 @@ def keepalives(changed: Callable[[float], bool], longest: float) -> Iterator[str
         yield ": keepalive\n\n"
 
 
-def stream_of(*roles: Role) -> Callable[[Callable[[], Render]], Callable[[], Response]]:
-    """Make a view that returns a live page's render function into the page's event stream, for ``roles``.
+def response(stream: Iterator[str]) -> Response:
+    """Server-sent events as the answer: never stored, and no proxy may hold them back."""
+    return Response(stream_with_context(stream), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def streams_for(*roles: Role) -> Callable[[Callable[..., Iterator[str]]], Callable[..., Response]]:
+    """Make a view that returns events into an event stream for ``roles``; it gets ``allowed`` to re-check them.
 
     Unauthenticated: 401, not a redirect — EventSource then stops, and the page reloads into the sign-in.
-    Another role: 403. The view runs only for those allowed, and the stream re-checks them at every poll.
+    Another role: 403. The view runs only for those allowed; ``allowed()`` says whether they still are.
     """
 
-    def decorate(view: Callable[[], Render]) -> Callable[[], Response]:
+    def decorate(view: Callable[..., Iterator[str]]) -> Callable[..., Response]:
         @functools.wraps(view)
-        def respond() -> Response:
+        def respond(*args, **kwargs) -> Response:
             if not current_user.is_authenticated:
                 return Response("sign in first", status=401, mimetype="text/plain")
             if current_user.role not in roles:
                 abort(403)
             allowed = functools.partial(people.session_allows, current_user.get_id(), roles)
-            headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # no proxy may hold events back
-            return Response(stream_with_context(events(view(), allowed)), mimetype="text/event-stream",
-                            headers=headers)
+            return response(view(*args, allowed=allowed, **kwargs))
 
         return respond
+
+    return decorate
+
+
+def stream_of(*roles: Role) -> Callable[[Callable[[], Render]], Callable[[], Response]]:
+    """Make a view that returns a live page's render function into the page's event stream, for ``roles``.
+
+    The stream re-checks them at every poll (see ``streams_for``).
+    """
+
+    def decorate(view: Callable[[], Render]) -> Callable[[], Response]:
+        @streams_for(*roles)
+        @functools.wraps(view)
+        def polled(allowed: Callable[[], bool]) -> Iterator[str]:
+            return events(view(), allowed)
+
+        return polled
 
     return decorate

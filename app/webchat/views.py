@@ -17,7 +17,6 @@ from flask import (
     render_template,
     request,
     session,
-    stream_with_context,
     url_for,
 )
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -191,9 +190,7 @@ def chat_stream():
     if conversation is None or (conversation.state is ConversationState.CLOSED
                                 and not chat.messages_after(conversation.id, after, limit=1)):
         return Response(status=204)  # nothing (more) to follow: EventSource stops reconnecting
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream.events(conversation.id, after)), mimetype="text/event-stream",
-                    headers=headers)
+    return sse.response(stream.events(conversation.id, after))
 
 
 # --- coming back with the code ---------------------------------------------------------------------------------

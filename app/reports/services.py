@@ -95,8 +95,9 @@ class Figures:
         return sum(count for _, count in self.per_day)
 
 
-def figures(period: shape.Period, now: datetime | None = None, scope: Scope = Scope()) -> Figures:
-    """Every report for ``period``, of the contacts in ``scope``."""
+def figures(period: shape.Period, place_names: dict[str, str], now: datetime | None = None,
+            scope: Scope = Scope()) -> Figures:
+    """Every report for ``period``, of the contacts in ``scope``; ``place_names``: code -> as shown (``places()``)."""
     now = now or utcnow()
     tz = helpline_zone()
     since, until = period.utc_window(tz)
@@ -123,7 +124,7 @@ def figures(period: shape.Period, now: datetime | None = None, scope: Scope = Sc
         channel=shape.line_rows((p for p, _region, _place in passages), [member.value for member in Channel]),
         region=shape.line_rows(region for _channel, region, _place in passages),
         place=shape.line_rows(place for _channel, _region, place in passages),
-        place_names=_place_names({place.key for _c, _r, place in passages if place.key is not None}),
+        place_names=place_names,
         scope=scope,
         inbox=_inbox(since, until),
     )
@@ -169,13 +170,6 @@ def _passages(since: datetime, until: datetime, conditions: list) -> list[tuple[
         made.append(tuple(shape.Passage(key, answered, abandoned, wait)
                           for key in (channel.value, region, place)))
     return made
-
-
-def _place_names(codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    rows = db.session.execute(select(Place.code, Place.name, Place.region).where(Place.code.in_(codes)))
-    return {code: f"{name} ({region})" for code, name, region in rows}
 
 
 def record_export(actor: User, report: str, period: shape.Period, scope: Scope = Scope()) -> None:

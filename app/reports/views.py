@@ -36,7 +36,7 @@ def index():
     scope = services.Scope(channel=fields.choice("channel", "reports_channel", {member.value for member in Channel}),
                            region=fields.choice("region", "reports_region", set(regions)),
                            place=fields.choice("place", "reports_place", {code for code, _name in places}))
-    figures = services.figures(period, scope=scope)
+    figures = services.figures(period, dict(places), scope=scope)
     shown = tables(figures)
     if export and not fields.problems:
         table = next((t for t in shown if t.name == request.args.get("report")), None)

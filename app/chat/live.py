@@ -31,6 +31,7 @@ CHANNEL = "qorgau:live"  # the Redis channel (pub/sub ignores database numbers, 
 BACKOFF_SECONDS = (0.5, 30.0)  # the subscriber's first and longest wait before reconnecting
 PING_SECONDS = 10.0  # the subscriber pings this often, so a Redis gone quiet (not closed) is noticed
 PUBLISH_TIMEOUT = 1.0  # seconds a publish may take: a Redis away must not hold back the sender's answer
+ALONE_RECHECK_SECONDS = 5.0  # without Redis, a waiting page reads this often: other processes do not announce here
 
 
 class LocalNotifier:
@@ -38,6 +39,8 @@ class LocalNotifier:
 
     A condition per topic, not one for all: an announcement wakes the pages of its own chat, not all 500.
     """
+
+    reaches_every_process = False  # announcements wake this process's pages only
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -83,6 +86,8 @@ class RedisNotifier(LocalNotifier):
     The subscriber (one per process and channel, a thread — a greenlet under gevent) starts with the first
     ``version`` or ``wait``: a process that only sends never listens.
     """
+
+    reaches_every_process = True
 
     def __init__(self, url: str, channel: str | None = None) -> None:
         super().__init__()
@@ -193,3 +198,12 @@ def announce(conversation_id: int) -> None:
 
 def wait(conversation_id: int, seen: int, timeout: float) -> bool:
     return _notifier().wait(topic(conversation_id), seen, timeout)
+
+
+def trusted_seconds(longest: float) -> float:
+    """How long a waiting page may rely on announcements alone before it reads anyway.
+
+    With Redis every web process hears every change, so ``longest``; without it a message stored by another
+    process (gunicorn runs two by default) is announced only there, and this page must look for itself.
+    """
+    return longest if _notifier().reaches_every_process else min(longest, ALONE_RECHECK_SECONDS)

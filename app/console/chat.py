@@ -88,7 +88,7 @@ def events(conversation_id: int, reader_id: int, after: int, allowed: Callable[[
     message stored while the stream was reading is never missed. While the chat is quiet the stream writes a
     keep-alive every ``sse.KEEPALIVE_SECONDS`` (a gone browser frees its thread) and reads the database again
     only after ``sse.RECHECK_SECONDS`` (a change whose announcement was lost, with Redis away, is seen that
-    late at worst): 500 quiet panes do not read it 100 times a second.
+    late at worst; without Redis sooner, ``live.trusted_seconds``): 500 quiet panes do not read it 100 times a second.
     """
     yield f"retry: {sse.RETRY_MS}\n\n"
     started = time.monotonic()
@@ -115,4 +115,4 @@ def events(conversation_id: int, reader_id: int, after: int, allowed: Callable[[
         if left <= 0:
             return
         yield from sse.keepalives(functools.partial(chat_live.wait, conversation_id, seen),
-                                  min(sse.RECHECK_SECONDS, left))
+                                  min(chat_live.trusted_seconds(sse.RECHECK_SECONDS), left))

@@ -72,4 +72,5 @@ def events(conversation_id: int, after: int) -> Iterator[str]:
             return
         if len(messages) < chat.READ_LIMIT:
             longest = REFRESH_SECONDS if now_waiting else sse.RECHECK_SECONDS
-            yield from sse.keepalives(functools.partial(live.wait, conversation_id, seen), min(longest, left))
+            yield from sse.keepalives(functools.partial(live.wait, conversation_id, seen),
+                                      min(live.trusted_seconds(longest), left))

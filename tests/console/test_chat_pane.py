@@ -267,3 +267,32 @@ def test_blocking_a_chats_source_needs_a_reason_and_a_time_and_says_until_when(a
         assert blocks.is_blocked(SOURCE) is True
         event = db.session.query(AuditEvent).filter_by(action="chat.block").one()
         assert event.target_id == str(conversation_id)
+
+
+def test_without_redis_a_quiet_pane_still_finds_a_message_another_process_stored(app, operator, taken, monkeypatch):
+    """gunicorn runs two web processes; without Redis a message stored by the other one is not announced here."""
+    from app.chat import live
+
+    conversation_id, _ = taken
+    monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.05)
+    monkeypatch.setattr(sse, "RECHECK_SECONDS", 60.0)  # longer than the stream: only the lone recheck can find it
+    monkeypatch.setattr(sse, "STREAM_SECONDS", 5.0)
+    monkeypatch.setattr(live, "ALONE_RECHECK_SECONDS", 0.2)
+    with operator.get(f"/console/chats/{conversation_id}/stream", buffered=False) as response:
+        stream = Stream(response)
+        stream.next(), stream.next()  # the history
+        monkeypatch.setattr(live, "announce", lambda conversation_id: None)  # announced in the other process only
+
+        def other_process_writes():
+            with app.app_context():
+                chat.post(conversation_id, "ты тут?", message_id())
+
+        thread = threading.Thread(target=other_process_writes)
+        thread.start()
+        thread.join(timeout=10)
+        keepalives, body = 0, stream.buffer
+        while "ты тут?" not in body:  # keep-alives come every 0.05 s; the stream itself lasts 5 s (100 of them)
+            chunk = next(stream.chunks)
+            body += chunk.decode() if isinstance(chunk, bytes) else chunk
+            keepalives = body.count(": keepalive")
+        assert keepalives < 50  # found by the lone recheck, not by the stream's last read before it ends
